@@ -1,0 +1,76 @@
+// Pure traffic and capacity decisions. No Pulumi here: tests call these directly.
+import type { Color } from "./config";
+
+export interface TrafficSplit {
+    /** The colour serving production. */
+    readonly stable: Color;
+    /** The other colour: it receives canaryWeight percent. */
+    readonly canary: Color;
+    readonly canaryWeight: number;
+    /** Percent of requests per colour; always sums to 100. */
+    readonly weights: Readonly<Record<Color, number>>;
+}
+
+export function otherColor(color: Color): Color {
+    return color === "blue" ? "green" : "blue";
+}
+
+export function trafficSplit(stable: Color, canaryWeight: number): TrafficSplit {
+    if (!Number.isInteger(canaryWeight) || canaryWeight < 0 || canaryWeight > 100) {
+        throw new RangeError(`canaryWeight must be an integer 0–100 (got ${canaryWeight})`);
+    }
+    const canary = otherColor(stable);
+    const weights = { [stable]: 100 - canaryWeight, [canary]: canaryWeight } as Record<Color, number>;
+    return { stable, canary, canaryWeight, weights };
+}
+
+/** Replicas needed to serve `weight` percent when `baseline` replicas serve 100 %. */
+export function replicasForShare(baseline: number, weight: number): number {
+    // Integer maths first: baseline * weight / 100 in floating point can land a hair above an integer.
+    return Math.ceil((baseline * weight) / 100 - 1e-9);
+}
+
+export interface CapacityInputs {
+    /** Percent of traffic this colour receives. */
+    readonly weight: number;
+    /** Replicas needed at 100 % of traffic. */
+    readonly baselineReplicas: number;
+    /** Floor for any colour receiving traffic (HPA min). */
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    /** Replicas for a colour at weight 0; 0 scales it down with no HPA. */
+    readonly idleReplicas: number;
+}
+
+export interface ColorCapacity {
+    /** Deployment spec.replicas: the count Pulumi waits for before traffic moves. */
+    readonly replicas: number;
+    /** HPA bounds, or undefined when the colour is scaled to zero. */
+    readonly hpa?: { readonly minReplicas: number; readonly maxReplicas: number };
+}
+
+/**
+ * The colour receiving w % gets an HPA minimum of at least ceil(baseline × w / 100), never below the
+ * configured floor, so moving weight never leaves it short while its HPA catches up.
+ */
+export function colorCapacity(c: CapacityInputs): ColorCapacity {
+    if (c.weight === 0) {
+        if (c.idleReplicas === 0) return { replicas: 0 };
+        return {
+            replicas: c.idleReplicas,
+            hpa: { minReplicas: c.idleReplicas, maxReplicas: Math.max(c.idleReplicas, c.maxReplicas) },
+        };
+    }
+    const needed = replicasForShare(c.baselineReplicas, c.weight);
+    const min = Math.min(Math.max(c.minReplicas, needed, 1), c.maxReplicas);
+    return { replicas: min, hpa: { minReplicas: min, maxReplicas: c.maxReplicas } };
+}
+
+/** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
+export function imageVersion(image: string): string {
+    const at = image.indexOf("@");
+    if (at >= 0) return `sha256-${image.slice(at + 1).replace(/^sha256:/, "").slice(0, 12)}`;
+    const lastSlash = image.lastIndexOf("/");
+    const colon = image.indexOf(":", lastSlash + 1);
+    return colon < 0 ? "unversioned" : image.slice(colon + 1);
+}

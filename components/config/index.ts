@@ -1,0 +1,224 @@
+// The one stack config schema. Every `release:*` key is parsed here before any resource exists, so a
+// bad value stops `pulumi up` (and the offline plan) with a message naming the key, value and rule.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    COLORS,
+    appSchema,
+    appSecretsSchema,
+    autoscalingSchema,
+    colorsSchema,
+    routerSchema,
+    trafficSchema,
+    type Color,
+} from "./app";
+import { dataRules, dataSections } from "./data";
+import { monitoringRules, monitoringSections } from "./monitoring";
+import { oneOf } from "./rules";
+import type { CrossFieldRule } from "./types";
+
+/** The Pulumi project name, which is also the config namespace (`release:<key>`). */
+export const CONFIG_NAMESPACE = "release";
+
+export const STAGES = ["staging", "prod"] as const;
+export type Stage = (typeof STAGES)[number];
+
+const appRules: CrossFieldRule[] = [
+    function autoscalingBounds(cfg, ctx) {
+        const a = cfg.autoscaling;
+        if (a.minReplicas > a.maxReplicas) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["autoscaling", "minReplicas"],
+                input: a.minReplicas,
+                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
+            });
+        }
+        if (a.baselineReplicas > a.maxReplicas) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["autoscaling", "baselineReplicas"],
+                input: a.baselineReplicas,
+                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
+            });
+        }
+        if (cfg.traffic.idleReplicas > a.maxReplicas) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["traffic", "idleReplicas"],
+                input: cfg.traffic.idleReplicas,
+                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
+            });
+        }
+    },
+    function weightedColoursHaveImages(cfg, ctx) {
+        const stable: Color = cfg.traffic.stable;
+        const canary: Color = stable === "blue" ? "green" : "blue";
+        const weights: Record<Color, number> = {
+            [stable]: 100 - cfg.traffic.canaryWeight,
+            [canary]: cfg.traffic.canaryWeight,
+        } as Record<Color, number>;
+        for (const color of COLORS) {
+            if (weights[color] > 0 && !cfg.colors[color]) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["colors", color, "image"],
+                    input: undefined,
+                    message: `must be set because ${color} receives ${weights[color]} % of traffic`,
+                });
+            }
+        }
+        if (!cfg.colors[stable]) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["colors", stable, "image"],
+                input: undefined,
+                message: `must be set because ${stable} is release:traffic.stable`,
+            });
+        }
+    },
+    function gracefulShutdownFits(cfg, ctx) {
+        if (cfg.app.preStopSleepSeconds >= cfg.app.terminationGracePeriodSeconds) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["app", "preStopSleepSeconds"],
+                input: cfg.app.preStopSleepSeconds,
+                message: `must be shorter than release:app.terminationGracePeriodSeconds (${cfg.app.terminationGracePeriodSeconds}) so the app gets time to drain`,
+            });
+        }
+    },
+    function routerTls(cfg, ctx) {
+        const r = cfg.router;
+        if (r.kind === "alb" && !r.tls.certificateArn) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["router", "tls", "certificateArn"],
+                input: undefined,
+                message: "must be set when release:router.kind is alb (TLS terminates at the ALB)",
+            });
+        }
+        if ((r.kind === "nginx" || (r.kind === "gateway-api" && r.gateway.create)) && !r.tls.secretName) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["router", "tls", "secretName"],
+                input: undefined,
+                message: `must be set when release:router.kind is ${r.kind} (the TLS certificate Secret)`,
+            });
+        }
+        if (r.kind === "gateway-api" && !r.gateway.create && !r.gateway.name) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["router", "gateway", "name"],
+                input: undefined,
+                message: "must name the existing Gateway when release:router.gateway.create is false",
+            });
+        }
+    },
+];
+
+export const stackConfigSchema = z
+    .strictObject({
+        /** Guardrail level: prod turns on protect, deletion protection, HA and mandatory policies. */
+        stage: oneOf(STAGES),
+        app: appSchema,
+        autoscaling: autoscalingSchema,
+        colors: colorsSchema,
+        traffic: trafficSchema,
+        router: routerSchema,
+        appSecrets: appSecretsSchema,
+        ...dataSections,
+        ...monitoringSections,
+    })
+    .superRefine((cfg, ctx) => {
+        for (const rule of [...appRules, ...dataRules, ...monitoringRules]) rule(cfg, ctx);
+    });
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type { Color } from "./app";
+export { COLORS } from "./app";
+
+/**
+ * An invalid stack config. Extends RunError so `pulumi up` prints only the message, no stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: string[]) {
+        super(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function describeValue(value: unknown): string {
+    if (value === undefined) return "not set";
+    const text = JSON.stringify(value);
+    return `got ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+    let out = `${CONFIG_NAMESPACE}:${String(path[0] ?? "")}`;
+    for (const part of path.slice(1)) {
+        out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+    }
+    return out;
+}
+
+/** Turns zod issues into "release:<path> must … (got …)" lines; secret keys never echo values. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], secretKeys: ReadonlySet<string>): string[] {
+    const lines: string[] = [];
+    for (const issue of issues) {
+        const secret = secretKeys.has(String(issue.path[0] ?? ""));
+        if (issue.code === "unrecognized_keys") {
+            for (const key of issue.keys) {
+                lines.push(`${keyPath([...issue.path, key])} must not be set: it is not a known setting (check the spelling)`);
+            }
+            continue;
+        }
+        if (issue.code === "invalid_union" && issue.errors.length > 0) {
+            lines.push(...formatIssues(issue.errors.flat(), secretKeys));
+            continue;
+        }
+        const input = (issue as { input?: unknown }).input;
+        const value = secret ? "got [secret]" : describeValue(input);
+        lines.push(`${keyPath(issue.path)} ${issue.message} (${value})`);
+    }
+    return [...new Set(lines)];
+}
+
+/** Parses raw `release:*` values (keys without the namespace). Throws ConfigError listing every problem. */
+export function parseStackConfig(
+    raw: Record<string, unknown>,
+    secretKeys: ReadonlySet<string> = new Set(),
+): StackConfig {
+    const result = stackConfigSchema.safeParse(raw, { reportInput: true });
+    if (!result.success) throw new ConfigError(formatIssues(result.error.issues, secretKeys));
+    return result.data;
+}
+
+/** Pulumi hands object values over as JSON text and scalars as plain strings. */
+function decode(value: string): unknown {
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+// isConfigSecret is marked @internal in the SDK's typings but is what the engine's secret keys feed.
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean })
+    .isConfigSecret;
+
+/** Reads every `release:*` key from the running Pulumi program and parses it. */
+export function loadStackConfig(): { config: StackConfig; secretKeys: Set<string> } {
+    const raw: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const [ns, key] = fullKey.split(":", 2);
+        if (ns !== CONFIG_NAMESPACE || key === undefined) continue;
+        raw[key] = decode(value);
+        if (isConfigSecret?.(fullKey)) secretKeys.add(key);
+    }
+    return { config: parseStackConfig(raw, secretKeys), secretKeys };
+}

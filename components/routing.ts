@@ -1,0 +1,268 @@
+// Pure builders for the routing objects of each router kind. The TrafficRouter component only
+// wraps these in Pulumi resources, so tests can check weights without the runtime.
+import type { TrafficSplit } from "./capacity";
+import type { Color, StackConfig } from "./config";
+
+export interface RouteBackend {
+    readonly color: Color;
+    readonly serviceName: string;
+    /** Whether the colour has pods; preview routes only go to colours that can answer. */
+    readonly hasPods: boolean;
+}
+
+export interface RouteInputs {
+    readonly appName: string;
+    readonly namespace: string;
+    readonly host: string;
+    readonly split: TrafficSplit;
+    /** Deployed colours, in blue, green order. */
+    readonly backends: readonly RouteBackend[];
+    readonly previewHeader: string;
+    readonly router: StackConfig["router"];
+    /** Seconds a pod keeps serving after it is told to stop; the ALB drain matches it. */
+    readonly preStopSleepSeconds: number;
+    /** Readiness path the ALB health-checks. */
+    readonly readinessPath: string;
+}
+
+/** A Kubernetes object as plain data: apiVersion, kind, metadata and body. */
+export interface RouteObject {
+    readonly role: string;
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: { name: string; namespace: string; annotations?: Record<string, string> };
+    readonly spec: Record<string, unknown>;
+}
+
+const SERVICE_PORT = 80;
+
+function weighted(inputs: RouteInputs): { backend: RouteBackend; weight: number }[] {
+    return inputs.backends.map((backend) => ({
+        backend,
+        weight: inputs.split.weights[backend.color],
+    }));
+}
+
+function gatewayName(inputs: RouteInputs): { name: string; namespace: string } {
+    const g = inputs.router.gateway;
+    return { name: g.name ?? inputs.appName, namespace: g.namespace ?? inputs.namespace };
+}
+
+export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
+    const objects: RouteObject[] = [];
+    const gw = gatewayName(inputs);
+    if (inputs.router.gateway.create) {
+        objects.push({
+            role: "gateway",
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "Gateway",
+            metadata: { name: gw.name, namespace: gw.namespace },
+            spec: {
+                gatewayClassName: inputs.router.gateway.className,
+                listeners: [
+                    {
+                        name: inputs.router.gateway.listener,
+                        protocol: "HTTPS",
+                        port: 443,
+                        hostname: inputs.host,
+                        tls: {
+                            mode: "Terminate",
+                            certificateRefs: [{ kind: "Secret", name: inputs.router.tls.secretName }],
+                        },
+                        allowedRoutes: { namespaces: { from: "Same" } },
+                    },
+                ],
+            },
+        });
+    }
+    const previewRules = inputs.backends
+        .filter((b) => b.hasPods)
+        .map((b) => ({
+            matches: [
+                {
+                    path: { type: "PathPrefix", value: "/" },
+                    headers: [{ type: "Exact", name: inputs.previewHeader, value: b.color }],
+                },
+            ],
+            backendRefs: [{ name: b.serviceName, port: SERVICE_PORT, weight: 1 }],
+        }));
+    objects.push({
+        role: "route",
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: inputs.appName, namespace: inputs.namespace },
+        spec: {
+            parentRefs: [
+                {
+                    group: "gateway.networking.k8s.io",
+                    kind: "Gateway",
+                    name: gw.name,
+                    namespace: gw.namespace,
+                    sectionName: inputs.router.gateway.listener,
+                },
+            ],
+            hostnames: [inputs.host],
+            rules: [
+                ...previewRules,
+                {
+                    matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                    backendRefs: weighted(inputs).map(({ backend, weight }) => ({
+                        name: backend.serviceName,
+                        port: SERVICE_PORT,
+                        weight,
+                    })),
+                },
+            ],
+        },
+    });
+    return objects;
+}
+
+export const ALB_ACTION = "weighted-routing";
+
+export function albObjects(inputs: RouteInputs): RouteObject[] {
+    const annotations: Record<string, string> = {
+        "alb.ingress.kubernetes.io/scheme": inputs.router.alb.scheme,
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTPS: 443 }]),
+        "alb.ingress.kubernetes.io/certificate-arn": inputs.router.tls.certificateArn ?? "",
+        "alb.ingress.kubernetes.io/ssl-policy": inputs.router.tls.sslPolicy,
+        "alb.ingress.kubernetes.io/healthcheck-path": inputs.readinessPath,
+        // Equal to the preStop sleep: the ALB stops sending before the pod stops serving.
+        "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${inputs.preStopSleepSeconds}`,
+        [`alb.ingress.kubernetes.io/actions.${ALB_ACTION}`]: JSON.stringify({
+            type: "forward",
+            forwardConfig: {
+                targetGroups: weighted(inputs).map(({ backend, weight }) => ({
+                    serviceName: backend.serviceName,
+                    servicePort: SERVICE_PORT,
+                    weight,
+                })),
+                targetGroupStickinessConfig: { enabled: false },
+            },
+        }),
+    };
+    if (inputs.router.alb.groupName) {
+        annotations["alb.ingress.kubernetes.io/group.name"] = inputs.router.alb.groupName;
+    }
+    const previewPaths = [];
+    for (const b of inputs.backends.filter((x) => x.hasPods)) {
+        const action = `preview-${b.color}`;
+        annotations[`alb.ingress.kubernetes.io/conditions.${action}`] = JSON.stringify([
+            {
+                field: "http-header",
+                httpHeaderConfig: { httpHeaderName: inputs.previewHeader, values: [b.color] },
+            },
+        ]);
+        annotations[`alb.ingress.kubernetes.io/actions.${action}`] = JSON.stringify({
+            type: "forward",
+            forwardConfig: {
+                targetGroups: [{ serviceName: b.serviceName, servicePort: SERVICE_PORT, weight: 100 }],
+            },
+        });
+        previewPaths.push({
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: action, port: { name: "use-annotation" } } },
+        });
+    }
+    return [
+        {
+            role: "ingress",
+            apiVersion: "networking.k8s.io/v1",
+            kind: "Ingress",
+            metadata: { name: inputs.appName, namespace: inputs.namespace, annotations },
+            spec: {
+                ingressClassName: "alb",
+                tls: [{ hosts: [inputs.host] }],
+                rules: [
+                    {
+                        host: inputs.host,
+                        http: {
+                            // Conditional (preview) actions must come before the default action.
+                            paths: [
+                                ...previewPaths,
+                                {
+                                    path: "/",
+                                    pathType: "Prefix",
+                                    backend: {
+                                        service: { name: ALB_ACTION, port: { name: "use-annotation" } },
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                ],
+            },
+        },
+    ];
+}
+
+function nginxIngress(
+    inputs: RouteInputs,
+    role: string,
+    serviceName: string,
+    annotations: Record<string, string>,
+): RouteObject {
+    return {
+        role,
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name: `${inputs.appName}-${role}`, namespace: inputs.namespace, annotations },
+        spec: {
+            ingressClassName: inputs.router.nginx.className,
+            tls: [{ hosts: [inputs.host], secretName: inputs.router.tls.secretName }],
+            rules: [
+                {
+                    host: inputs.host,
+                    http: {
+                        paths: [
+                            {
+                                path: "/",
+                                pathType: "Prefix",
+                                backend: { service: { name: serviceName, port: { number: SERVICE_PORT } } },
+                            },
+                        ],
+                    },
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * Legacy ingress-nginx: a primary Ingress to the stable colour plus a canary Ingress carrying the
+ * weight. The canary Ingress also answers the preview header for the canary colour.
+ */
+export function nginxObjects(inputs: RouteInputs): RouteObject[] {
+    const byColor = new Map(inputs.backends.map((b) => [b.color, b]));
+    const stable = byColor.get(inputs.split.stable);
+    if (!stable) throw new Error(`router: stable colour ${inputs.split.stable} is not deployed`);
+    const base = { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+    const objects = [nginxIngress(inputs, "primary", stable.serviceName, base)];
+    const canary = byColor.get(inputs.split.canary);
+    if (canary) {
+        objects.push(
+            nginxIngress(inputs, "canary", canary.serviceName, {
+                ...base,
+                "nginx.ingress.kubernetes.io/canary": "true",
+                "nginx.ingress.kubernetes.io/canary-weight": String(inputs.split.canaryWeight),
+                "nginx.ingress.kubernetes.io/canary-weight-total": "100",
+                "nginx.ingress.kubernetes.io/canary-by-header": inputs.previewHeader,
+                "nginx.ingress.kubernetes.io/canary-by-header-value": inputs.split.canary,
+            }),
+        );
+    }
+    return objects;
+}
+
+export function routeObjects(inputs: RouteInputs): RouteObject[] {
+    switch (inputs.router.kind) {
+        case "gateway-api":
+            return gatewayApiObjects(inputs);
+        case "alb":
+            return albObjects(inputs);
+        case "nginx":
+            return nginxObjects(inputs);
+    }
+}

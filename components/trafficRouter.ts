@@ -1,0 +1,49 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { routeObjects, type RouteInputs, type RouteObject } from "./routing";
+
+export interface TrafficRouterArgs extends RouteInputs {
+    /**
+     * Resources that must be ready before any weight moves: both colours' workloads, and later the
+     * release snapshot and migration Job. Default none.
+     */
+    readonly gates?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Turns the traffic split into routing objects for the configured router kind: a Gateway API
+ * HTTPRoute (default), an AWS Load Balancer Controller Ingress, or ingress-nginx primary/canary.
+ */
+export class TrafficRouter extends pulumi.ComponentResource {
+    /** The routing objects, keyed by role (route, gateway, ingress, primary, canary). */
+    public readonly objects: Record<string, pulumi.CustomResource>;
+    public readonly weights: Record<string, number>;
+
+    constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("release:traffic:TrafficRouter", name, {}, opts);
+        const childOpts = { parent: this, dependsOn: args.gates ?? [] };
+        this.objects = {};
+        for (const obj of routeObjects(args)) {
+            this.objects[obj.role] = TrafficRouter.create(`${name}-${obj.role}`, obj, childOpts);
+        }
+        this.weights = { ...args.split.weights };
+        this.registerOutputs({ weights: this.weights, stable: args.split.stable });
+    }
+
+    private static create(
+        name: string,
+        obj: RouteObject,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.CustomResource {
+        const labels = { "app.kubernetes.io/managed-by": "pulumi" };
+        const metadata = { ...obj.metadata, labels };
+        if (obj.kind === "Ingress") {
+            return new k8s.networking.v1.Ingress(name, { metadata, spec: obj.spec }, opts);
+        }
+        return new k8s.apiextensions.CustomResource(
+            name,
+            { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec },
+            opts,
+        );
+    }
+}

@@ -1,0 +1,180 @@
+// Runs the real Pulumi program under Pulumi's own runtime mocks and captures the resource graph:
+// every resource's type, name, parent, resolved inputs (secrets redacted) and options.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { computedOutputs } from "./mockOutputs";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_TEXT = "[secret]";
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface PlannedResource {
+    /** Pulumi type token, e.g. kubernetes:apps/v1:Deployment. */
+    type: string;
+    name: string;
+    /** "type::name" of the parent, the stack for top-level resources. */
+    parent: string | null;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[] };
+}
+
+export interface Plan {
+    stack: string;
+    resources: PlannedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface PlanRequest {
+    stack: string;
+    /** Full config keys (`release:app`, `aws:region`) to values as in the stack file. */
+    config: Record<string, unknown>;
+    /** Full keys whose values are secret. */
+    secretKeys?: string[];
+    /** Program entry; default the repo's index.ts. */
+    program?: string;
+    /** Project name; default the one in Pulumi.yaml. */
+    project?: string;
+}
+
+export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+
+/** Replaces Pulumi secret envelopes with "[secret]", recursively. */
+export function redactSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactSecrets);
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (SECRET_SIG in obj) return SECRET_TEXT;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
+    }
+    return value;
+}
+
+function toConfigString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function flattenResources(value: unknown): pulumi.Resource[] {
+    if (!value) return [];
+    if (Array.isArray(value)) return value.flatMap(flattenResources);
+    return pulumi.Resource.isInstance(value) ? [value] : [];
+}
+
+const runtime = pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> };
+
+let running = false;
+
+/** Plans the program once. Runs are serialised: the Pulumi runtime is process-global. */
+export async function planProgram(req: PlanRequest): Promise<Plan> {
+    if (running) throw new Error("planProgram: one plan at a time (the Pulumi runtime is global)");
+    running = true;
+    try {
+        return await planOnce(req);
+    } finally {
+        running = false;
+    }
+}
+
+async function planOnce(req: PlanRequest): Promise<Plan> {
+    const project = req.project ?? "release";
+    const program = req.program ?? path.join(REPO_ROOT, "index.ts");
+    const configStrings = Object.fromEntries(
+        Object.entries(req.config).map(([k, v]) => [k, toConfigString(v)]),
+    );
+    pulumi.runtime.setAllConfig(configStrings, req.secretKeys ?? []);
+
+    const registered: { type: string; name: string; custom: boolean; inputs: unknown }[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered.push({
+                    type: args.type,
+                    name: args.name,
+                    custom: args.custom ?? true,
+                    inputs: args.inputs,
+                });
+                const id = args.custom === false ? undefined : `${args.name}-id`;
+                return { id, state: { ...args.inputs, ...computedOutputs(args) } };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        project,
+        req.stack,
+        false,
+    );
+
+    const stackKey = `pulumi:pulumi:Stack::${project}-${req.stack}`;
+    const keys = new Map<pulumi.Resource, string>();
+    const protectOf = new Map<pulumi.Resource, boolean>();
+    const options = new Map<string, PlannedResource["options"] & { parent: string }>();
+
+    const resolved = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            const key = resourceKey(args);
+            const parent = args.opts.parent;
+            const parentKey = parent ? (keys.get(parent) ?? stackKey) : stackKey;
+            // protect is inherited from the parent after transformations run, so inherit it here too.
+            const protect = args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
+            keys.set(args.resource, key);
+            protectOf.set(args.resource, protect);
+            const deps = flattenResources(args.opts.dependsOn);
+            options.set(key, {
+                parent: parentKey,
+                protect,
+                retainOnDelete: args.opts.retainOnDelete ?? false,
+                dependsOn: deps.map((d) => keys.get(d) ?? "unknown"),
+            });
+            return undefined;
+        });
+        delete require.cache[require.resolve(program)];
+        const programExports = require(program) as Record<string, unknown>;
+        const outputs: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(programExports)) {
+            if (name === "__esModule") continue;
+            const out = pulumi.output(value);
+            const isSecret = await (out as unknown as { isSecret: Promise<boolean> }).isSecret;
+            const plain = await (out as unknown as { promise(): Promise<unknown> }).promise();
+            outputs[name] = isSecret ? SECRET_TEXT : redactSecrets(plain);
+        }
+        return outputs;
+    });
+    await runtime.waitForRPCs();
+
+    const resources: PlannedResource[] = registered
+        .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"))
+        .map((r) => {
+            const opts = options.get(resourceKey(r));
+            return {
+                type: r.type,
+                name: r.name,
+                parent: opts?.parent ?? stackKey,
+                custom: r.custom,
+                inputs: redactSecrets(r.inputs) as Record<string, unknown>,
+                options: {
+                    protect: opts?.protect ?? false,
+                    retainOnDelete: opts?.retainOnDelete ?? false,
+                    dependsOn: opts?.dependsOn ?? [],
+                },
+            };
+        })
+        // Registration order depends on promise timing; sort so plans diff cleanly.
+        .sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)));
+    return { stack: req.stack, resources, outputs: resolved as Record<string, unknown> };
+}
+
+export function isKubernetesObject(r: PlannedResource): boolean {
+    return r.custom && r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string";
+}
+
+/** The Kubernetes manifest a resource would apply (its resolved inputs). */
+export function manifestOf(r: PlannedResource): Record<string, unknown> {
+    const { apiVersion, kind, metadata, ...rest } = r.inputs;
+    return { apiVersion, kind, metadata, ...rest };
+}
+
+export function ensureDir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+}

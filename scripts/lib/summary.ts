@@ -1,0 +1,99 @@
+// Human-readable plan summary, read off the planned graph (not the config) so it shows what
+// would really be deployed.
+import type { Plan, PlannedResource } from "./plan";
+
+type Obj = Record<string, unknown>;
+const get = (o: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Obj)[k] : undefined), o);
+
+function byKind(plan: Plan, kind: string): PlannedResource[] {
+    return plan.resources.filter((r) => r.custom && get(r.inputs, "kind") === kind);
+}
+
+function describeRoutes(plan: Plan): string[] {
+    const lines: string[] = [];
+    for (const route of byKind(plan, "HTTPRoute")) {
+        const rules = (get(route.inputs, "spec", "rules") as Obj[]) ?? [];
+        lines.push(`  HTTPRoute ${get(route.inputs, "metadata", "name")} (${(get(route.inputs, "spec", "hostnames") as string[]).join(", ")})`);
+        for (const rule of rules) {
+            const refs = (rule.backendRefs as Obj[]) ?? [];
+            const headers = get(rule, "matches", "0", "headers") as Obj[] | undefined;
+            const to = refs.map((b) => `${b.name} ${b.weight}`).join(", ");
+            lines.push(
+                headers
+                    ? `    preview ${headers.map((h) => `${h.name}: ${h.value}`).join(", ")} → ${to}`
+                    : `    default → ${to}`,
+            );
+        }
+    }
+    for (const ing of byKind(plan, "Ingress")) {
+        const ann = (get(ing.inputs, "metadata", "annotations") as Record<string, string>) ?? {};
+        const name = get(ing.inputs, "metadata", "name");
+        const host = get(ing.inputs, "spec", "rules", "0", "host");
+        const backend = get(ing.inputs, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name");
+        if (ann["nginx.ingress.kubernetes.io/canary"] === "true") {
+            lines.push(
+                `  Ingress ${name} (${host}) canary → ${backend} ${ann["nginx.ingress.kubernetes.io/canary-weight"]} %; preview ${ann["nginx.ingress.kubernetes.io/canary-by-header"]}: ${ann["nginx.ingress.kubernetes.io/canary-by-header-value"]}`,
+            );
+            continue;
+        }
+        const weighted = Object.entries(ann).find(([k]) => k.endsWith("/actions.weighted-routing"));
+        if (weighted) {
+            const groups = get(JSON.parse(weighted[1]), "forwardConfig", "targetGroups") as Obj[];
+            lines.push(`  Ingress ${name} (${host}) ALB forward → ${groups.map((g) => `${g.serviceName} ${g.weight}`).join(", ")}`);
+            for (const [k, v] of Object.entries(ann)) {
+                const m = /\/conditions\.(preview-.+)$/.exec(k);
+                if (!m) continue;
+                const cfg = get(JSON.parse(v), "0", "httpHeaderConfig") as Obj;
+                lines.push(`    preview ${cfg.httpHeaderName}: ${(cfg.values as string[]).join(",")} → action ${m[1]}`);
+            }
+            continue;
+        }
+        lines.push(`  Ingress ${name} (${host}) primary → ${backend}`);
+    }
+    return lines;
+}
+
+export function renderSummary(plan: Plan, file: string): string {
+    const out: string[] = [];
+    out.push(`Plan for stack ${plan.stack} (${file}): ${plan.resources.length} resources`);
+    const weights = (plan.outputs.trafficWeights ?? {}) as Record<string, number>;
+    const stable = plan.outputs.stableColor as string | undefined;
+    const colors = (plan.outputs.colorsDeployed ?? {}) as Record<string, Obj>;
+    out.push("");
+    out.push(
+        "Traffic: " +
+            Object.entries(weights)
+                .map(([c, w]) => `${c} ${w} %${c === stable ? " (stable)" : " (canary)"}`)
+                .join(" · "),
+    );
+    out.push("");
+    out.push("Colours:");
+    for (const dep of byKind(plan, "Deployment")) {
+        const color = get(dep.inputs, "metadata", "labels", "color") as string | undefined;
+        if (!color) continue;
+        const image = get(dep.inputs, "spec", "template", "spec", "containers", "0", "image");
+        const replicas = get(dep.inputs, "spec", "replicas");
+        const hpa = byKind(plan, "HorizontalPodAutoscaler").find(
+            (h) => get(h.inputs, "metadata", "labels", "color") === color,
+        );
+        const bounds = hpa
+            ? `HPA ${get(hpa.inputs, "spec", "minReplicas")}–${get(hpa.inputs, "spec", "maxReplicas")}`
+            : "no HPA (scaled down)";
+        const version = get(colors[color], "version") ?? "?";
+        out.push(
+            `  ${color.padEnd(6)} ${String(weights[color] ?? 0).padStart(3)} %  ${String(image)}  (version ${version})  replicas ${replicas}  ${bounds}`,
+        );
+    }
+    out.push("");
+    out.push(`Routes (preview header ${plan.outputs.previewHeader ?? "?"}):`);
+    out.push(...describeRoutes(plan));
+    out.push("");
+    out.push("Resources by type:");
+    const counts = new Map<string, number>();
+    for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    for (const [type, n] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
+        out.push(`  ${String(n).padStart(3)}  ${type}`);
+    }
+    return out.join("\n");
+}

@@ -1,0 +1,56 @@
+// Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
+import { ConfigError } from "../components/config";
+import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
+import { loadStackInput } from "../scripts/lib/stackFile";
+
+export type StackName = "staging" | "prod";
+/** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ConfigEdit = (cfg: Record<string, any>) => void;
+
+function stackConfig(stack: StackName, edit?: ConfigEdit) {
+    const input = loadStackInput(stack);
+    const short: Record<string, unknown> = {};
+    const other: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input.config)) {
+        if (k.startsWith(`${input.project}:`)) short[k.slice(input.project.length + 1)] = structuredClone(v);
+        else other[k] = v;
+    }
+    edit?.(short);
+    const config = { ...other };
+    for (const [k, v] of Object.entries(short)) {
+        if (v !== undefined) config[`${input.project}:${k}`] = v;
+    }
+    return { input, config };
+}
+
+export async function planStack(stack: StackName, edit?: ConfigEdit): Promise<Plan> {
+    const { input, config } = stackConfig(stack, edit);
+    return planProgram({ stack: input.stack, project: input.project, config, secretKeys: input.secretKeys });
+}
+
+/** Plans with the edit and returns the config problems; fails if the config was accepted. */
+export async function configProblems(stack: StackName, edit: ConfigEdit): Promise<string[]> {
+    try {
+        await planStack(stack, edit);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
+    throw new Error("expected the config to be rejected, but it planned");
+}
+
+export function byType(plan: Plan, type: string): PlannedResource[] {
+    return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: Plan, type: string, name: string): PlannedResource {
+    const r = plan.resources.find((x) => x.type === type && x.name === name);
+    if (!r) throw new Error(`no ${type} named ${name} in the plan of ${plan.stack}`);
+    return r;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function inputs(r: PlannedResource): any {
+    return r.inputs;
+}
