@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "out/**", "bin/**", "policies/node_modules/**", "**/*.mjs", "**/*.js"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "out/**",
+            "bin/**",
+            "policies/node_modules/**",
+            "**/*.mjs",
+            "**/*.js",
+        ],
+    },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

@@ -20,7 +20,10 @@ export function trafficSplit(stable: Color, canaryWeight: number): TrafficSplit 
         throw new RangeError(`canaryWeight must be an integer 0–100 (got ${canaryWeight})`);
     }
     const canary = otherColor(stable);
-    const weights = { [stable]: 100 - canaryWeight, [canary]: canaryWeight } as Record<Color, number>;
+    const weights = { [stable]: 100 - canaryWeight, [canary]: canaryWeight } as Record<
+        Color,
+        number
+    >;
     return { stable, canary, canaryWeight, weights };
 }
 
@@ -58,7 +61,10 @@ export function colorCapacity(c: CapacityInputs): ColorCapacity {
         if (c.idleReplicas === 0) return { replicas: 0 };
         return {
             replicas: c.idleReplicas,
-            hpa: { minReplicas: c.idleReplicas, maxReplicas: Math.max(c.idleReplicas, c.maxReplicas) },
+            hpa: {
+                minReplicas: c.idleReplicas,
+                maxReplicas: Math.max(c.idleReplicas, c.maxReplicas),
+            },
         };
     }
     const needed = replicasForShare(c.baselineReplicas, c.weight);
@@ -69,7 +75,11 @@ export function colorCapacity(c: CapacityInputs): ColorCapacity {
 /** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
 export function imageVersion(image: string): string {
     const at = image.indexOf("@");
-    if (at >= 0) return `sha256-${image.slice(at + 1).replace(/^sha256:/, "").slice(0, 12)}`;
+    if (at >= 0)
+        return `sha256-${image
+            .slice(at + 1)
+            .replace(/^sha256:/, "")
+            .slice(0, 12)}`;
     const lastSlash = image.lastIndexOf("/");
     const colon = image.indexOf(":", lastSlash + 1);
     return colon < 0 ? "unversioned" : image.slice(colon + 1);

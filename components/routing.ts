@@ -67,7 +67,9 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
                         hostname: inputs.host,
                         tls: {
                             mode: "Terminate",
-                            certificateRefs: [{ kind: "Secret", name: inputs.router.tls.secretName }],
+                            certificateRefs: [
+                                { kind: "Secret", name: inputs.router.tls.secretName },
+                            ],
                         },
                         allowedRoutes: { namespaces: { from: "Same" } },
                     },
@@ -157,7 +159,9 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
         annotations[`alb.ingress.kubernetes.io/actions.${action}`] = JSON.stringify({
             type: "forward",
             forwardConfig: {
-                targetGroups: [{ serviceName: b.serviceName, servicePort: SERVICE_PORT, weight: 100 }],
+                targetGroups: [
+                    { serviceName: b.serviceName, servicePort: SERVICE_PORT, weight: 100 },
+                ],
             },
         });
         previewPaths.push({
@@ -186,7 +190,10 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
                                     path: "/",
                                     pathType: "Prefix",
                                     backend: {
-                                        service: { name: ALB_ACTION, port: { name: "use-annotation" } },
+                                        service: {
+                                            name: ALB_ACTION,
+                                            port: { name: "use-annotation" },
+                                        },
                                     },
                                 },
                             ],
@@ -220,7 +227,9 @@ function nginxIngress(
                             {
                                 path: "/",
                                 pathType: "Prefix",
-                                backend: { service: { name: serviceName, port: { number: SERVICE_PORT } } },
+                                backend: {
+                                    service: { name: serviceName, port: { number: SERVICE_PORT } },
+                                },
                             },
                         ],
                     },

@@ -4,59 +4,64 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { ConfigError } from "../components/config";
-import { ensureDir, isKubernetesObject, manifestOf, planProgram, REPO_ROOT, type Plan } from "./lib/plan";
-import { loadStackInput, StackFileError } from "./lib/stackFile";
+import {
+    ensureDir,
+    isKubernetesObject,
+    manifestOf,
+    planProgram,
+    REPO_ROOT,
+    type Plan,
+} from "./lib/plan";
+import { loadStackInput, StackFileError, type StackInput } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
+/** Command-line options; each flag is one entry in FLAGS below. */
 interface Args {
     stack: string;
     out?: string;
     json: boolean;
 }
 
+/** The --json document: the plan plus what later steps add. Keep field names stable. */
+export type PlanDocument = Plan;
+
 class UsageError extends Error {}
 
+const FLAGS: Record<string, { value: boolean; set: (a: Args, v: string) => void }> = {
+    "--json": { value: false, set: (a) => (a.json = true) },
+    "--out": { value: true, set: (a, v) => (a.out = v) },
+};
+
 function parseArgs(argv: string[]): Args {
-    const args: Partial<Args> & { json: boolean } = { json: false };
+    const args: Args = { stack: "", json: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (a === "--json") args.json = true;
-        else if (a === "--out") {
-            if (!argv[i + 1]) throw new UsageError("--out must be followed by a directory");
-            args.out = argv[++i];
-        } else if (a.startsWith("--")) throw new UsageError(`${a} must be one of --out, --json`);
-        else if (!args.stack) args.stack = a;
-        else throw new UsageError(`only one stack may be given (got ${args.stack} and ${a})`);
+        const flag = FLAGS[a];
+        if (flag) {
+            if (flag.value && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))) {
+                throw new UsageError(`${a} must be followed by a value`);
+            }
+            flag.set(args, flag.value ? argv[++i] : "");
+        } else if (a.startsWith("--")) {
+            throw new UsageError(`${a} must be one of ${Object.keys(FLAGS).join(", ")}`);
+        } else if (!args.stack) {
+            args.stack = a;
+        } else {
+            throw new UsageError(`only one stack may be given (got ${args.stack} and ${a})`);
+        }
     }
-    if (!args.stack) throw new UsageError("a stack name (staging, prod) or a stack file path must be given");
-    return args as Args;
+    if (!args.stack) {
+        throw new UsageError("a stack name (staging, prod) or a stack file path must be given");
+    }
+    return args;
 }
 
-/** Writes each rendered Kubernetes object as YAML, plus the plan document, into the out dir. */
-function writeOutDir(dir: string, plan: Plan): number {
-    fs.rmSync(path.join(dir, "manifests"), { recursive: true, force: true });
-    ensureDir(path.join(dir, "manifests"));
-    let n = 0;
-    for (const r of plan.resources.filter(isKubernetesObject)) {
-        const m = manifestOf(r);
-        const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
-        const file = `${String(m.kind).toLowerCase()}-${meta.namespace ?? "cluster"}-${meta.name ?? r.name}.yaml`;
-        fs.writeFileSync(path.join(dir, "manifests", file), stringify(m, { lineWidth: 0 }));
-        n++;
-    }
-    fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
-    return n;
-}
-
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
-    const input = loadStackInput(args.stack);
-    // Anything the program logs must not pollute a --json stdout.
+/** Runs the program under mocks; with --json, program logs go to stderr so stdout stays JSON. */
+async function runPlan(input: StackInput, json: boolean): Promise<Plan> {
     const log = console.log;
-    if (args.json) console.log = console.error;
-    let plan: Plan;
+    if (json) console.log = console.error;
     try {
-        plan = await planProgram({
+        return await planProgram({
             stack: input.stack,
             project: input.project,
             config: input.config,
@@ -65,21 +70,52 @@ async function main(): Promise<number> {
     } finally {
         console.log = log;
     }
-    const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
-    const written = writeOutDir(outDir, plan);
-    if (args.json) {
-        process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
-    } else {
-        console.log(renderSummary(plan, path.relative(process.cwd(), input.file) || input.file));
-        console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${path.relative(process.cwd(), outDir) || "."}/`);
+}
+
+/** Writes each rendered Kubernetes object as YAML, plus the plan document, into the out dir. */
+function writeOutDir(dir: string, doc: PlanDocument): number {
+    fs.rmSync(path.join(dir, "manifests"), { recursive: true, force: true });
+    ensureDir(path.join(dir, "manifests"));
+    let n = 0;
+    for (const r of doc.resources.filter(isKubernetesObject)) {
+        const m = manifestOf(r);
+        const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
+        const file = `${String(m.kind).toLowerCase()}-${meta.namespace ?? "cluster"}-${meta.name ?? r.name}.yaml`;
+        fs.writeFileSync(path.join(dir, "manifests", file), stringify(m, { lineWidth: 0 }));
+        n++;
     }
-    return 0;
+    fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(doc, null, 2) + "\n");
+    return n;
+}
+
+async function main(): Promise<number> {
+    const args = parseArgs(process.argv.slice(2));
+    const input = loadStackInput(args.stack);
+    const plan = await runPlan(input, args.json);
+    const doc: PlanDocument = { ...plan };
+    let exitCode = 0;
+
+    const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
+    const written = writeOutDir(outDir, doc);
+
+    if (args.json) {
+        process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+    } else {
+        const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+        console.log(renderSummary(plan, rel(input.file)));
+        console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
+    }
+    return exitCode;
 }
 
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        if (err instanceof ConfigError || err instanceof StackFileError || err instanceof UsageError) {
+        if (
+            err instanceof ConfigError ||
+            err instanceof StackFileError ||
+            err instanceof UsageError
+        ) {
             console.error(err.message);
             process.exit(1);
         }

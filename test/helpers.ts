@@ -13,7 +13,8 @@ function stackConfig(stack: StackName, edit?: ConfigEdit) {
     const short: Record<string, unknown> = {};
     const other: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input.config)) {
-        if (k.startsWith(`${input.project}:`)) short[k.slice(input.project.length + 1)] = structuredClone(v);
+        if (k.startsWith(`${input.project}:`))
+            short[k.slice(input.project.length + 1)] = structuredClone(v);
         else other[k] = v;
     }
     edit?.(short);
@@ -26,7 +27,12 @@ function stackConfig(stack: StackName, edit?: ConfigEdit) {
 
 export async function planStack(stack: StackName, edit?: ConfigEdit): Promise<Plan> {
     const { input, config } = stackConfig(stack, edit);
-    return planProgram({ stack: input.stack, project: input.project, config, secretKeys: input.secretKeys });
+    return planProgram({
+        stack: input.stack,
+        project: input.project,
+        config,
+        secretKeys: input.secretKeys,
+    });
 }
 
 /** Plans with the edit and returns the config problems; fails if the config was accepted. */

@@ -97,7 +97,10 @@ const appRules: CrossFieldRule[] = [
                 message: "must be set when release:router.kind is alb (TLS terminates at the ALB)",
             });
         }
-        if ((r.kind === "nginx" || (r.kind === "gateway-api" && r.gateway.create)) && !r.tls.secretName) {
+        if (
+            (r.kind === "nginx" || (r.kind === "gateway-api" && r.gateway.create)) &&
+            !r.tls.secretName
+        ) {
             ctx.addIssue({
                 code: "custom",
                 path: ["router", "tls", "secretName"],
@@ -110,7 +113,8 @@ const appRules: CrossFieldRule[] = [
                 code: "custom",
                 path: ["router", "gateway", "name"],
                 input: undefined,
-                message: "must name the existing Gateway when release:router.gateway.create is false",
+                message:
+                    "must name the existing Gateway when release:router.gateway.create is false",
             });
         }
     },
@@ -162,13 +166,18 @@ function keyPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns zod issues into "release:<path> must … (got …)" lines; secret keys never echo values. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], secretKeys: ReadonlySet<string>): string[] {
+export function formatIssues(
+    issues: readonly z.core.$ZodIssue[],
+    secretKeys: ReadonlySet<string>,
+): string[] {
     const lines: string[] = [];
     for (const issue of issues) {
         const secret = secretKeys.has(String(issue.path[0] ?? ""));
         if (issue.code === "unrecognized_keys") {
             for (const key of issue.keys) {
-                lines.push(`${keyPath([...issue.path, key])} must not be set: it is not a known setting (check the spelling)`);
+                lines.push(
+                    `${keyPath([...issue.path, key])} must not be set: it is not a known setting (check the spelling)`,
+                );
             }
             continue;
         }

@@ -14,7 +14,10 @@ function booleanish(v: unknown): unknown {
 /** An integer in [min, max]; every failure mode gets the same message. */
 export function int(min: number, max: number) {
     const error = `must be an integer ${min}–${max}`;
-    return z.preprocess(numeric, z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
+    return z.preprocess(
+        numeric,
+        z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+    );
 }
 
 export function bool() {
@@ -84,4 +87,5 @@ export const image = () =>
         });
 
 /** Environment variable names that are secrets by convention (CL-01). */
-export const SECRET_ENV_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;
+export const SECRET_ENV_NAME =
+    /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;

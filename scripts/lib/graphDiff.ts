@@ -23,7 +23,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
     if (isPlainObject(a) && isPlainObject(b)) {
         const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-        return [...keys].sort().flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+        return [...keys]
+            .sort()
+            .flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
         return a.flatMap((v, i) => changedPaths(v, b[i], `${prefix}[${i}]`));

@@ -117,7 +117,8 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
             const parent = args.opts.parent;
             const parentKey = parent ? (keys.get(parent) ?? stackKey) : stackKey;
             // protect is inherited from the parent after transformations run, so inherit it here too.
-            const protect = args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
+            const protect =
+                args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
             keys.set(args.resource, key);
             protectOf.set(args.resource, protect);
             const deps = flattenResources(args.opts.dependsOn);

@@ -14,7 +14,9 @@ function describeRoutes(plan: Plan): string[] {
     const lines: string[] = [];
     for (const route of byKind(plan, "HTTPRoute")) {
         const rules = (get(route.inputs, "spec", "rules") as Obj[]) ?? [];
-        lines.push(`  HTTPRoute ${get(route.inputs, "metadata", "name")} (${(get(route.inputs, "spec", "hostnames") as string[]).join(", ")})`);
+        lines.push(
+            `  HTTPRoute ${get(route.inputs, "metadata", "name")} (${(get(route.inputs, "spec", "hostnames") as string[]).join(", ")})`,
+        );
         for (const rule of rules) {
             const refs = (rule.backendRefs as Obj[]) ?? [];
             const headers = get(rule, "matches", "0", "headers") as Obj[] | undefined;
@@ -30,7 +32,18 @@ function describeRoutes(plan: Plan): string[] {
         const ann = (get(ing.inputs, "metadata", "annotations") as Record<string, string>) ?? {};
         const name = get(ing.inputs, "metadata", "name");
         const host = get(ing.inputs, "spec", "rules", "0", "host");
-        const backend = get(ing.inputs, "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name");
+        const backend = get(
+            ing.inputs,
+            "spec",
+            "rules",
+            "0",
+            "http",
+            "paths",
+            "0",
+            "backend",
+            "service",
+            "name",
+        );
         if (ann["nginx.ingress.kubernetes.io/canary"] === "true") {
             lines.push(
                 `  Ingress ${name} (${host}) canary → ${backend} ${ann["nginx.ingress.kubernetes.io/canary-weight"]} %; preview ${ann["nginx.ingress.kubernetes.io/canary-by-header"]}: ${ann["nginx.ingress.kubernetes.io/canary-by-header-value"]}`,
@@ -40,12 +53,16 @@ function describeRoutes(plan: Plan): string[] {
         const weighted = Object.entries(ann).find(([k]) => k.endsWith("/actions.weighted-routing"));
         if (weighted) {
             const groups = get(JSON.parse(weighted[1]), "forwardConfig", "targetGroups") as Obj[];
-            lines.push(`  Ingress ${name} (${host}) ALB forward → ${groups.map((g) => `${g.serviceName} ${g.weight}`).join(", ")}`);
+            lines.push(
+                `  Ingress ${name} (${host}) ALB forward → ${groups.map((g) => `${g.serviceName} ${g.weight}`).join(", ")}`,
+            );
             for (const [k, v] of Object.entries(ann)) {
                 const m = /\/conditions\.(preview-.+)$/.exec(k);
                 if (!m) continue;
                 const cfg = get(JSON.parse(v), "0", "httpHeaderConfig") as Obj;
-                lines.push(`    preview ${cfg.httpHeaderName}: ${(cfg.values as string[]).join(",")} → action ${m[1]}`);
+                lines.push(
+                    `    preview ${cfg.httpHeaderName}: ${(cfg.values as string[]).join(",")} → action ${m[1]}`,
+                );
             }
             continue;
         }
