@@ -29,8 +29,8 @@ export function trafficSplit(stable: Color, canaryWeight: number): TrafficSplit 
 
 /** Replicas needed to serve `weight` percent when `baseline` replicas serve 100 %. */
 export function replicasForShare(baseline: number, weight: number): number {
-    // Integer maths first: baseline * weight / 100 in floating point can land a hair above an integer.
-    return Math.ceil((baseline * weight) / 100 - 1e-9);
+    // Integer ceiling: baseline * weight / 100 in floating point can land a hair above an integer.
+    return Math.floor((baseline * weight + 99) / 100);
 }
 
 export interface CapacityInputs {

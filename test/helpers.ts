@@ -25,23 +25,38 @@ function stackConfig(stack: StackName, edit?: ConfigEdit) {
     return { input, config };
 }
 
-export async function planStack(stack: StackName, edit?: ConfigEdit): Promise<Plan> {
+export async function planStack(
+    stack: StackName,
+    edit?: ConfigEdit,
+    registered?: string[],
+): Promise<Plan> {
     const { input, config } = stackConfig(stack, edit);
     return planProgram({
         stack: input.stack,
         project: input.project,
         config,
         secretKeys: input.secretKeys,
+        registered,
     });
 }
 
-/** Plans with the edit and returns the config problems; fails if the config was accepted. */
+/**
+ * Plans with the edit and returns the config problems. Fails if the config was accepted, or if
+ * any resource was registered before the error (a half-applied program).
+ */
 export async function configProblems(stack: StackName, edit: ConfigEdit): Promise<string[]> {
+    const registered: string[] = [];
     try {
-        await planStack(stack, edit);
+        await planStack(stack, edit, registered);
     } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
+        if (!(e instanceof ConfigError)) throw e;
+        const resources = registered.filter((k) => !k.startsWith("pulumi:pulumi:Stack::"));
+        if (resources.length > 0) {
+            throw new Error(
+                `config error came after resources registered: ${resources.join(", ")}`,
+            );
+        }
+        return e.problems;
     }
     throw new Error("expected the config to be rejected, but it planned");
 }

@@ -36,6 +36,8 @@ export interface PlanRequest {
     program?: string;
     /** Project name; default the one in Pulumi.yaml. */
     project?: string;
+    /** Receives "type::name" of every resource as it registers, even when the program then fails. */
+    registered?: string[];
 }
 
 export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
@@ -88,6 +90,7 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
+                req.registered?.push(resourceKey(args));
                 registered.push({
                     type: args.type,
                     name: args.name,

@@ -1,0 +1,105 @@
+// `npm run bench`: plan wall times per stack, and how many resources a traffic change touches.
+import { execFileSync } from "child_process";
+import * as os from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { diffPlans } from "./lib/graphDiff";
+import { planStack, type ConfigEdit, type StackName } from "../test/helpers";
+import { ROUTER_VARIANTS } from "../test/routerVariants";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const DATA_TYPE = /^aws:(rds|elasticache)\//;
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+async function timePlans(
+    stack: StackName,
+): Promise<{ first: number; median: number; resources: number }> {
+    const times: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < RUNS + 1; i++) {
+        const t0 = performance.now();
+        const plan = await planStack(stack);
+        times.push(performance.now() - t0);
+        resources = plan.resources.length;
+    }
+    return { first: times[0], median: median(times.slice(1)), resources };
+}
+
+/** The whole `npm run plan` command, process start included (what a user waits for). */
+function timeCli(stack: StackName, runs = 3): number {
+    const root = path.resolve(__dirname, "..");
+    const out = path.join(os.tmpdir(), `bench-plan-${stack}`);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        execFileSync(
+            process.execPath,
+            [
+                require.resolve("ts-node/dist/bin"),
+                "--transpile-only",
+                "scripts/plan.ts",
+                stack,
+                "--out",
+                out,
+                "--json",
+            ],
+            { cwd: root, stdio: "ignore" },
+        );
+        times.push(performance.now() - t0);
+    }
+    return median(times);
+}
+
+const CHANGES: Record<string, { from?: ConfigEdit; to: ConfigEdit }> = {
+    "shift 25→50": { to: (c) => (c.traffic.canaryWeight = 50) },
+    promote: {
+        to: (c) => {
+            c.traffic.stable = "green";
+            c.traffic.canaryWeight = 0;
+        },
+    },
+    "rollback 25→0": { to: (c) => (c.traffic.canaryWeight = 0) },
+};
+
+async function main(): Promise<void> {
+    console.log(`Plan wall time (in-process, Pulumi mocks; median of ${RUNS} after one cold run)`);
+    console.log("stack     resources  cold ms  median ms  `npm run plan` ms (median of 3)");
+    for (const stack of ["staging", "prod"] as StackName[]) {
+        const t = await timePlans(stack);
+        const cli = timeCli(stack);
+        console.log(
+            `${stack.padEnd(9)} ${String(t.resources).padStart(9)}  ${t.first.toFixed(0).padStart(7)}  ${t.median.toFixed(1).padStart(9)}  ${cli.toFixed(0).padStart(7)}`,
+        );
+    }
+    console.log("\nResources a traffic change touches (prod)");
+    console.log("router       change         created  deleted  changed  data-resources-touched");
+    for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
+        for (const [name, change] of Object.entries(CHANGES)) {
+            const before = await planStack("prod", (c) => {
+                variant(c);
+                change.from?.(c);
+            });
+            const after = await planStack("prod", (c) => {
+                variant(c);
+                change.from?.(c);
+                change.to(c);
+            });
+            const d = diffPlans(before, after);
+            const data = [...d.created, ...d.deleted, ...d.changed.map((c) => c.key)].filter((k) =>
+                DATA_TYPE.test(k),
+            ).length;
+            console.log(
+                `${kind.padEnd(12)} ${name.padEnd(14)} ${String(d.created.length).padStart(7)}  ${String(d.deleted.length).padStart(7)}  ${String(d.changed.length).padStart(7)}  ${String(data).padStart(22)}`,
+            );
+        }
+    }
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

@@ -1,0 +1,110 @@
+// A traffic shift, a promotion and a rollback must touch only routing and the two colours'
+// replica counts: nothing else changes, nothing is created or deleted.
+import * as assert from "assert";
+import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
+import { planStack, type ConfigEdit } from "./helpers";
+import { ROUTER_VARIANTS } from "./routerVariants";
+
+const ROUTING_TYPES = new Set([
+    "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+    "kubernetes:networking.k8s.io/v1:Ingress",
+]);
+/** Fields a shift may change outside the routing objects. */
+const ALLOWED_FIELDS: Record<string, RegExp> = {
+    "kubernetes:apps/v1:Deployment": /^spec\.replicas$/,
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": /^spec\.(minReplicas|maxReplicas)$/,
+};
+
+function assertMinimal(diff: GraphDiff, routingChanges = true): void {
+    assert.deepStrictEqual(diff.created, [], "a shift must create nothing");
+    assert.deepStrictEqual(diff.deleted, [], "a shift must delete nothing");
+    for (const change of diff.changed) {
+        if (ROUTING_TYPES.has(change.type)) continue;
+        const allowed = ALLOWED_FIELDS[change.type];
+        assert.ok(allowed, `${change.key} must not change (changed ${change.fields.join(", ")})`);
+        for (const f of change.fields) assert.match(f, allowed, `${change.key}: ${f}`);
+    }
+    assert.strictEqual(
+        diff.changed.some((c) => ROUTING_TYPES.has(c.type)),
+        routingChanges,
+        routingChanges ? "the routing object must change" : "the routing object must not change",
+    );
+}
+
+interface Step {
+    from: ConfigEdit;
+    to: ConfigEdit;
+    /** Whether requests go somewhere new; false when only the stable label moves. */
+    routing?: (kind: string) => boolean;
+}
+
+const STEPS: Record<string, Step> = {
+    "shift 25 → 50": {
+        from: () => undefined,
+        to: (c) => (c.traffic.canaryWeight = 50),
+    },
+    "shift 5 → 25": {
+        from: (c) => (c.traffic.canaryWeight = 5),
+        to: (c) => (c.traffic.canaryWeight = 25),
+    },
+    "promotion (green at 25 → green stable)": {
+        from: () => undefined,
+        to: (c) => {
+            c.traffic.stable = "green";
+            c.traffic.canaryWeight = 0;
+        },
+    },
+    "promotion after a full shift (green at 100 → green stable)": {
+        from: (c) => (c.traffic.canaryWeight = 100),
+        to: (c) => {
+            c.traffic.stable = "green";
+            c.traffic.canaryWeight = 0;
+        },
+        // Requests already all go to green; only nginx swaps its primary and canary Ingresses.
+        routing: (kind) => kind === "nginx",
+    },
+    "rollback (25 → 0)": {
+        from: () => undefined,
+        to: (c) => (c.traffic.canaryWeight = 0),
+    },
+    "rollback after promotion (green stable → blue stable)": {
+        from: (c) => {
+            c.traffic.stable = "green";
+            c.traffic.canaryWeight = 0;
+        },
+        to: (c) => (c.traffic.canaryWeight = 100),
+    },
+};
+
+describe("a traffic change is minimal", () => {
+    for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
+        describe(kind, () => {
+            for (const [name, step] of Object.entries(STEPS)) {
+                it(name, async () => {
+                    const before = await planStack("prod", (c) => {
+                        variant(c);
+                        step.from(c);
+                    });
+                    const after = await planStack("prod", (c) => {
+                        variant(c);
+                        step.from(c);
+                        step.to(c);
+                    });
+                    assertMinimal(diffPlans(before, after), step.routing?.(kind) ?? true);
+                });
+            }
+        });
+    }
+
+    it("flags a change outside the allowed set (the check itself can fail)", async () => {
+        const before = await planStack("prod");
+        const after = await planStack("prod", (c) => {
+            c.traffic.canaryWeight = 50;
+            c.app.resources.limits.memory = "1Gi";
+        });
+        assert.throws(
+            () => assertMinimal(diffPlans(before, after)),
+            /must not change|spec\.template/,
+        );
+    });
+});
