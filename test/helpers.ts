@@ -5,7 +5,6 @@ import { loadStackInput } from "../scripts/lib/stackFile";
 
 export type StackName = "staging" | "prod";
 /** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ConfigEdit = (cfg: Record<string, any>) => void;
 
 function stackConfig(stack: StackName, edit?: ConfigEdit) {
@@ -71,7 +70,6 @@ export function one(plan: Plan, type: string, name: string): PlannedResource {
     return r;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function inputs(r: PlannedResource): any {
     return r.inputs;
 }
