@@ -1,5 +1,7 @@
-// `npm run plan -- <stack|file> [--out DIR] [--json]`: the offline plan of a stack.
-// Exit codes: 0 planned; 1 invalid config or usage.
+// `npm run plan -- <stack|file> [--out DIR] [--json] [--diff BASE [--format text|markdown]]`: the
+// offline plan of a stack; with --diff, what changes against BASE (a git ref or a --json plan file).
+// Exit codes: 0 planned; 1 invalid config or usage (or a base that does not plan);
+// 3 a rendered Kubernetes object fails its upstream schema.
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -12,6 +14,9 @@ import {
     REPO_ROOT,
     type Plan,
 } from "./lib/plan";
+import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
+import { loadBase, PlanBaseError } from "./lib/planBase";
+import { renderMarkdown, renderText, reviewPlans } from "./lib/planDiff";
 import { loadStackInput, StackFileError, type StackInput } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
@@ -20,7 +25,13 @@ interface Args {
     stack: string;
     out?: string;
     json: boolean;
+    /** Git ref or saved --json plan to compare against. */
+    diff?: string;
+    format: "text" | "markdown";
 }
+
+/** Exit code when a rendered Kubernetes object fails its schema. */
+export const EXIT_SCHEMA = 3;
 
 /** The --json document: the plan plus what later steps add. Keep field names stable. */
 export type PlanDocument = Plan;
@@ -30,10 +41,20 @@ class UsageError extends Error {}
 const FLAGS: Record<string, { value: boolean; set: (a: Args, v: string) => void }> = {
     "--json": { value: false, set: (a) => (a.json = true) },
     "--out": { value: true, set: (a, v) => (a.out = v) },
+    "--diff": { value: true, set: (a, v) => (a.diff = v) },
+    "--format": {
+        value: true,
+        set: (a, v) => {
+            if (v !== "text" && v !== "markdown") {
+                throw new UsageError(`--format must be text or markdown (got ${v})`);
+            }
+            a.format = v;
+        },
+    },
 };
 
 function parseArgs(argv: string[]): Args {
-    const args: Args = { stack: "", json: false };
+    const args: Args = { stack: "", json: false, format: "text" };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const flag = FLAGS[a];
@@ -53,13 +74,21 @@ function parseArgs(argv: string[]): Args {
     if (!args.stack) {
         throw new UsageError("a stack name (staging, prod) or a stack file path must be given");
     }
+    if (args.diff !== undefined && args.json) {
+        throw new UsageError(
+            "--json must not be combined with --diff (save a plan with --json, then --diff it)",
+        );
+    }
+    if (args.format !== "text" && args.diff === undefined) {
+        throw new UsageError("--format must be used with --diff");
+    }
     return args;
 }
 
-/** Runs the program under mocks; with --json, program logs go to stderr so stdout stays JSON. */
-async function runPlan(input: StackInput, json: boolean): Promise<Plan> {
+/** Runs the program under mocks; with `quiet`, program logs go to stderr so stdout stays clean. */
+async function runPlan(input: StackInput, quiet: boolean): Promise<Plan> {
     const log = console.log;
-    if (json) console.log = console.error;
+    if (quiet) console.log = console.error;
     try {
         return await planProgram({
             stack: input.stack,
@@ -91,14 +120,34 @@ function writeOutDir(dir: string, doc: PlanDocument): number {
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const input = loadStackInput(args.stack);
-    const plan = await runPlan(input, args.json);
+    const plan = await runPlan(input, args.json || args.diff !== undefined);
     const doc: PlanDocument = { ...plan };
     let exitCode = 0;
+
+    const schemaProblems = validatePlanManifests(plan);
+    if (schemaProblems.length > 0) {
+        console.error("Rendered Kubernetes objects fail the upstream schema:");
+        for (const p of schemaProblems) console.error(`  - ${formatSchemaProblem(p)}`);
+        exitCode = EXIT_SCHEMA;
+        return exitCode;
+    }
 
     const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
     const written = writeOutDir(outDir, doc);
 
-    if (args.json) {
+    if (args.diff !== undefined) {
+        const log = console.log;
+        console.log = console.error; // The base program's logs must not land in the diff.
+        const base = await loadBase(args.diff, args.stack).finally(() => (console.log = log));
+        const review = reviewPlans(base.plan, doc, base.label);
+        const text =
+            args.format === "markdown" ? renderMarkdown(review) : renderText(review) + "\n";
+        fs.writeFileSync(
+            path.join(outDir, args.format === "markdown" ? "diff.md" : "diff.txt"),
+            text,
+        );
+        process.stdout.write(text);
+    } else if (args.json) {
         process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     } else {
         const rel = (p: string) => path.relative(process.cwd(), p) || ".";
@@ -114,6 +163,7 @@ main().then(
         if (
             err instanceof ConfigError ||
             err instanceof StackFileError ||
+            err instanceof PlanBaseError ||
             err instanceof UsageError
         ) {
             console.error(err.message);
