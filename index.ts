@@ -4,6 +4,8 @@ import { AppSecret } from "./components/appSecret";
 import { colorCapacity, imageVersion, trafficSplit } from "./components/capacity";
 import { ColorDeployment } from "./components/colorDeployment";
 import { COLORS, loadStackConfig } from "./components/config";
+import { releaseVersions } from "./components/dataNaming";
+import { DataTier } from "./components/dataTier";
 import { TrafficRouter } from "./components/trafficRouter";
 
 const { config: cfg } = loadStackConfig();
@@ -22,6 +24,33 @@ if (Object.keys(cfg.appSecrets).length > 0) {
     });
     envFromSecrets.push(appSecret.secretName);
 }
+
+// Data tier before the colours: both mount its Secret, and each deployed version gets a release
+// snapshot and a migration Job that the router waits for.
+const data =
+    cfg.network && (cfg.database || cfg.cache)
+        ? new DataTier(`${app.name}-data`, {
+              app,
+              namespace: ns.name,
+              network: cfg.network,
+              database: cfg.database,
+              cache: cfg.cache,
+              versions: releaseVersions(
+                  COLORS.map((c) => {
+                      const spec = cfg.colors[c];
+                      return (
+                          spec && {
+                              version: spec.version ?? imageVersion(spec.image),
+                              image: spec.image,
+                          }
+                      );
+                  }),
+              ),
+              prod,
+              tags: { app: app.name, stage: cfg.stage, "managed-by": "pulumi" },
+          })
+        : undefined;
+if (data) envFromSecrets.push(data.secretName);
 
 const colors = COLORS.flatMap((color) => {
     const spec = cfg.colors[color];
@@ -62,8 +91,9 @@ const router = new TrafficRouter(`${app.name}-router`, {
     router: cfg.router,
     preStopSleepSeconds: app.preStopSleepSeconds,
     readinessPath: app.health.readiness,
-    // Traffic moves only after both colours' Deployments have rolled out.
-    gates: colors.map((c) => c.workload.deployment),
+    // Traffic moves only after both colours' Deployments have rolled out and, with a database,
+    // after every deployed version's release snapshot and migration Job.
+    gates: [...colors.map((c) => c.workload.deployment), ...(data?.gates ?? [])],
 });
 
 export const stage = cfg.stage;
@@ -77,3 +107,15 @@ export const colorsDeployed = Object.fromEntries(
     ]),
 );
 export const previewHeader = cfg.traffic.previewHeader;
+// Endpoints and ids only: credentials live in the datastore Secret, never in outputs.
+export const database = data?.database
+    ? {
+          identifier: data.database.activeIdentifier,
+          endpoint: data.database.endpoint,
+          replicas: data.database.activeReplicaIdentifiers,
+          releaseSnapshots: data.snapshots.map((s) => s.snapshotId),
+          migrationJobs: data.migrations.map((m) => m.jobName),
+      }
+    : null;
+export const cache = data?.cache ? { endpoint: data.cache.endpoint } : null;
+export const dataStoreSecret = data?.secretName ?? null;

@@ -1,12 +1,342 @@
-// Config sections for the data tier (network, database, cache). Filled in by the data-tier work;
-// until then every section is optional so app-only stacks still parse.
+// Config sections for the data tier: the network the stores live in (owned elsewhere), the RDS
+// PostgreSQL database and the ElastiCache Redis cache. All three are optional so app-only stacks
+// still parse; when a data store is set, the rules below hold it to the runbooks' standards.
 import { z } from "zod";
+import { imageVersion } from "../capacity";
+import {
+    RDS_INSTANCE_ID_MAX,
+    UTC_TIMESTAMP,
+    rdsIdProblem,
+    slug,
+    snapshotRefProblem,
+} from "../dataNaming";
+import {
+    CHANGE_WINDOW,
+    CHANGE_WINDOW_TEXT,
+    DAILY_WINDOW,
+    WEEKLY_WINDOW,
+    dailyLength,
+    dailyRanges,
+    overlaps,
+    weeklyLength,
+    weeklyRanges,
+    within,
+} from "../dataWindows";
+import { bool, image, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
+/** Minimum prod backup retention (runbook 000: 7 daily + weeks of history; PITR for CL-31). */
+export const PROD_MIN_BACKUP_RETENTION_DAYS = 14;
+
+/** Pinned exporter images (checked against the upstream releases when this was written). */
+export const POSTGRES_EXPORTER_IMAGE = "quay.io/prometheuscommunity/postgres-exporter:v0.20.1";
+export const REDIS_EXPORTER_IMAGE = "quay.io/oliver006/redis_exporter:v1.91.1";
+
+const awsId = (prefix: string, what: string) =>
+    pattern(
+        new RegExp(`^${prefix}-[0-9a-f]{8,17}$`),
+        `a ${what} id such as ${prefix}-0123456789abcdef0`,
+    );
+
+const kmsKeyArn = () =>
+    pattern(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/,
+        "a KMS key or alias ARN",
+    );
+
+const rdsId = () =>
+    z.string({ error: "must be an RDS instance identifier" }).superRefine((v, ctx) => {
+        const problem = rdsIdProblem(v, RDS_INSTANCE_ID_MAX);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+    });
+
+/** "16" or "16.4": the major version is what the parameter group family follows. */
+const engineVersion = (minMajor: number, what: string) =>
+    pattern(/^\d+(\.\d+)?$/, `a version such as "${minMajor}" or "${minMajor}.1"`).refine(
+        (v) => Number(v.split(".")[0]) >= minMajor,
+        { error: `must be ${what} ${minMajor} or later (CL-35)` },
+    );
+
+const dailyWindow = (minMinutes: number) =>
+    pattern(DAILY_WINDOW, 'a UTC window "hh:mm-hh:mm"').refine(
+        (v) => (dailyLength(v) ?? 0) >= minMinutes,
+        { error: `must be at least ${minMinutes} minutes long` },
+    );
+
+const weeklyWindow = (minMinutes: number) =>
+    pattern(
+        WEEKLY_WINDOW,
+        'a UTC window "ddd:hh:mm-ddd:hh:mm" such as "tue:02:00-tue:03:00"',
+    ).refine(
+        (v) => {
+            const len = weeklyLength(v) ?? 0;
+            return len >= minMinutes && len <= 24 * 60;
+        },
+        { error: `must be ${minMinutes} minutes to 24 hours long` },
+    );
+
+export const networkSchema = z.strictObject({
+    /** The VPC the data stores live in (owned outside this program). */
+    vpcId: awsId("vpc", "VPC"),
+    /** Private subnets for the DB and cache subnet groups; two AZs at least. */
+    privateSubnetIds: z
+        .array(awsId("subnet", "subnet"), { error: "must be a list of subnet ids" })
+        .min(2, { error: "must list at least 2 private subnets (in different availability zones)" })
+        .refine((ids) => new Set(ids).size === ids.length, {
+            error: "must not list a subnet twice",
+        }),
+    /** Security group of the app's nodes/pods: the only source allowed to reach the stores. */
+    appSecurityGroupId: awsId("sg", "security group"),
+});
+
+export const databaseSchema = z.strictObject({
+    /** RDS identifier of the primary; snapshots are named `<identifier>-pre-<version>`. */
+    identifier: rdsId(),
+    engineVersion: engineVersion(16, "PostgreSQL").default("16"),
+    instanceClass: pattern(
+        /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+        'an RDS instance class such as "db.r6g.large"',
+    ).default("db.t4g.medium"),
+    /** Read replicas' class; defaults to instanceClass. */
+    replicaInstanceClass: pattern(
+        /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+        'an RDS instance class such as "db.r6g.large"',
+    ).optional(),
+    allocatedStorageGb: int(20, 65536).default(20),
+    /** Storage autoscaling ceiling; 0 turns storage autoscaling off. */
+    maxAllocatedStorageGb: int(0, 65536).default(0),
+    storageType: oneOf(["gp3", "gp2", "io1", "io2"] as const).default("gp3"),
+    dbName: pattern(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, "a PostgreSQL database name").default("app"),
+    username: pattern(
+        /^(?!rdsadmin$|rds_)[A-Za-z][A-Za-z0-9_]{0,62}$/,
+        "a PostgreSQL user name (not rdsadmin or rds_*)",
+    ).default("app_admin"),
+    port: int(1150, 65535).default(5432),
+    multiAz: bool().default(false),
+    deletionProtection: bool().default(true),
+    /** Customer-managed KMS key for storage and Performance Insights; default the AWS-managed key. */
+    kmsKeyId: kmsKeyArn().optional(),
+    /** Days of automated backups (and so of point-in-time recovery). */
+    backupRetentionDays: int(0, 35).default(7),
+    backupWindow: dailyWindow(30).default("01:00-01:30"),
+    maintenanceWindow: weeklyWindow(30).default("tue:02:00-tue:03:00"),
+    performanceInsightsRetentionDays: int(7, 731)
+        .refine((d) => d === 7 || d === 731 || d % 31 === 0, {
+            error: "must be 7, 731 or a multiple of 31",
+        })
+        .default(7),
+    /** Read replicas of the primary (replicateSourceDb). */
+    replicas: int(0, 5).default(0),
+    /** Bump to generate a new master password (rotation). */
+    passwordRotation: int(1, 1_000_000).default(1),
+    /** Restore into a new instance from this snapshot; the current instance is kept. */
+    restoreFromSnapshot: z
+        .string({ error: "must be a snapshot identifier" })
+        .superRefine((v, ctx) => {
+            const problem = snapshotRefProblem(v);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+        })
+        .optional(),
+    /** Point-in-time restore of the primary into a new instance (UTC, e.g. 2026-11-22T03:15:00Z). */
+    restoreToTime: pattern(
+        UTC_TIMESTAMP,
+        "a UTC timestamp such as 2026-11-22T03:15:00Z",
+    ).optional(),
+    migration: z.strictObject({
+        /** Command the migration Job runs in the release's image (no default). */
+        command: z
+            .array(z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }), {
+                error: "must be a command as a list of strings",
+            })
+            .min(1, { error: "must be a command as a list of strings" }),
+        backoffLimit: int(0, 10).default(1),
+        activeDeadlineSeconds: int(30, 86400).default(900),
+    }),
+    exporterImage: image().default(POSTGRES_EXPORTER_IMAGE),
+});
+
+export const cacheSchema = z.strictObject({
+    /** ElastiCache replication group id (1–40 characters). */
+    replicationGroupId: pattern(
+        /^(?=.{1,40}$)[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$/,
+        "1–40 lowercase letters, digits and single hyphens, starting with a letter",
+    ),
+    engineVersion: engineVersion(7, "Redis").default("7.1"),
+    nodeType: pattern(
+        /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
+        'a cache node type such as "cache.r7g.large"',
+    ).default("cache.t4g.small"),
+    /** Primary plus replicas; ≥ 2 turns on automatic failover and multi-AZ. */
+    nodes: int(1, 6).default(1),
+    port: int(1024, 65535).default(6379),
+    kmsKeyId: kmsKeyArn().optional(),
+    maxmemoryPolicy: oneOf([
+        "volatile-lru",
+        "allkeys-lru",
+        "volatile-lfu",
+        "allkeys-lfu",
+        "volatile-random",
+        "allkeys-random",
+        "volatile-ttl",
+        "noeviction",
+    ] as const).default("volatile-lru"),
+    snapshotRetentionDays: int(0, 35).default(7),
+    snapshotWindow: dailyWindow(60).default("03:00-04:00"),
+    maintenanceWindow: weeklyWindow(60).default("wed:02:00-wed:03:00"),
+    /** Bump to generate a new AUTH token (rotated with ElastiCache's ROTATE strategy). */
+    authTokenRotation: int(1, 1_000_000).default(1),
+    exporterImage: image().default(REDIS_EXPORTER_IMAGE),
+});
+
 export const dataSections = {
-    network: z.unknown().optional(),
-    database: z.unknown().optional(),
-    cache: z.unknown().optional(),
+    network: networkSchema.optional(),
+    database: databaseSchema.optional(),
+    cache: cacheSchema.optional(),
 };
 
-export const dataRules: CrossFieldRule[] = [];
+export type NetworkConfig = z.output<typeof networkSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type CacheConfig = z.output<typeof cacheSchema>;
+
+type Issue = { path: (string | number)[]; input: unknown; message: string };
+
+/** Pure: every data-tier cross-field problem for a parsed config (also called by tests). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function dataProblems(cfg: any): Issue[] {
+    const out: Issue[] = [];
+    const prod = cfg.stage === "prod";
+    const db: DatabaseConfig | undefined = cfg.database;
+    const cache: CacheConfig | undefined = cfg.cache;
+    const add = (path: (string | number)[], input: unknown, message: string) =>
+        out.push({ path, input, message });
+
+    if ((db || cache) && !cfg.network) {
+        add(
+            ["network"],
+            undefined,
+            "must be set when release:database or release:cache is set (the VPC, private subnets and app security group)",
+        );
+    }
+
+    if (db) {
+        if (db.backupRetentionDays < 1) {
+            add(
+                ["database", "backupRetentionDays"],
+                db.backupRetentionDays,
+                "must be at least 1 (0 turns off automated backups and point-in-time recovery)",
+            );
+        } else if (prod && db.backupRetentionDays < PROD_MIN_BACKUP_RETENTION_DAYS) {
+            add(
+                ["database", "backupRetentionDays"],
+                db.backupRetentionDays,
+                `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (runbook 000 backup retention, CL-09)`,
+            );
+        }
+        if (prod && !db.multiAz) {
+            add(["database", "multiAz"], db.multiAz, "must be true in prod (CL-36)");
+        }
+        if (prod && !db.deletionProtection) {
+            add(
+                ["database", "deletionProtection"],
+                db.deletionProtection,
+                "must be true in prod (CL-37)",
+            );
+        }
+        if (prod && db.replicas < 1) {
+            add(
+                ["database", "replicas"],
+                db.replicas,
+                "must be at least 1 in prod (CL-36: primary plus replicas)",
+            );
+        }
+        if (prod && !within(weeklyRanges(db.maintenanceWindow), CHANGE_WINDOW)) {
+            add(
+                ["database", "maintenanceWindow"],
+                db.maintenanceWindow,
+                `must lie inside the change window ${CHANGE_WINDOW_TEXT} in prod (CL-32)`,
+            );
+        }
+        if (overlaps(dailyRanges(db.backupWindow), weeklyRanges(db.maintenanceWindow))) {
+            add(
+                ["database", "backupWindow"],
+                db.backupWindow,
+                `must not overlap release:database.maintenanceWindow (${db.maintenanceWindow})`,
+            );
+        }
+        if (db.maxAllocatedStorageGb > 0 && db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
+            add(
+                ["database", "maxAllocatedStorageGb"],
+                db.maxAllocatedStorageGb,
+                `must be 0 (off) or more than release:database.allocatedStorageGb (${db.allocatedStorageGb})`,
+            );
+        }
+        if (db.restoreFromSnapshot && db.restoreToTime) {
+            add(
+                ["database", "restoreToTime"],
+                db.restoreToTime,
+                "must not be set together with release:database.restoreFromSnapshot (restore from one source at a time)",
+            );
+        }
+        // Snapshots and migration Jobs are keyed by version, so one version must mean one image.
+        const blue = cfg.colors?.blue;
+        const green = cfg.colors?.green;
+        if (blue && green) {
+            const vb = blue.version ?? imageVersion(blue.image);
+            const vg = green.version ?? imageVersion(green.image);
+            if (vb !== vg && slug(vb) === slug(vg)) {
+                add(
+                    ["colors", "green", "version"],
+                    vg,
+                    `must not reduce to the same snapshot name as blue's version ${JSON.stringify(vb)} (both become "${slug(vg)}")`,
+                );
+            }
+            if (vb === vg && blue.image !== green.image) {
+                add(
+                    ["colors", "green", "version"],
+                    vg,
+                    `must differ from blue's version when the images differ (release snapshots and migrations are keyed by version)`,
+                );
+            }
+        }
+    }
+
+    if (cache) {
+        if (prod && cache.nodes < 2) {
+            add(
+                ["cache", "nodes"],
+                cache.nodes,
+                "must be at least 2 in prod (automatic failover and multi-AZ, CL-36)",
+            );
+        }
+        if (prod && cache.snapshotRetentionDays < 1) {
+            add(
+                ["cache", "snapshotRetentionDays"],
+                cache.snapshotRetentionDays,
+                "must be at least 1 in prod (daily cache snapshots)",
+            );
+        }
+        if (prod && !within(weeklyRanges(cache.maintenanceWindow), CHANGE_WINDOW)) {
+            add(
+                ["cache", "maintenanceWindow"],
+                cache.maintenanceWindow,
+                `must lie inside the change window ${CHANGE_WINDOW_TEXT} in prod (CL-32)`,
+            );
+        }
+        if (overlaps(dailyRanges(cache.snapshotWindow), weeklyRanges(cache.maintenanceWindow))) {
+            add(
+                ["cache", "snapshotWindow"],
+                cache.snapshotWindow,
+                `must not overlap release:cache.maintenanceWindow (${cache.maintenanceWindow})`,
+            );
+        }
+    }
+    return out;
+}
+
+export const dataRules: CrossFieldRule[] = [
+    function dataTier(cfg, ctx) {
+        for (const p of dataProblems(cfg)) {
+            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
+        }
+    },
+];

@@ -5,6 +5,17 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 /** The value every mocked generated secret takes; tests assert it never appears in plain text. */
 export const MOCK_SECRET_PREFIX = "MOCK-SECRET-";
 
+const MOCK_REGION = "eu-west-1";
+const MOCK_ACCOUNT = "123456789012";
+const MOCK_ACCOUNT_HASH = "c9akciq32xyz";
+
+/** 17 deterministic hex digits, the length of real AWS resource ids. */
+function hex(text: string): string {
+    let h = 0n;
+    for (const ch of text) h = (h * 131n + BigInt(ch.charCodeAt(0))) % 2n ** 68n;
+    return h.toString(16).padStart(17, "0").slice(-17);
+}
+
 type Computed = (args: MockResourceArgs) => Record<string, unknown>;
 
 const computed: Record<string, Computed> = {
@@ -12,6 +23,50 @@ const computed: Record<string, Computed> = {
         result: `${MOCK_SECRET_PREFIX}${a.name}`,
         bcryptHash: `${MOCK_SECRET_PREFIX}${a.name}-bcrypt`,
     }),
+    // Data tier: what AWS computes on create, with the shapes real endpoints have.
+    "aws:rds/instance:Instance": (a) => {
+        const id = String(a.inputs.identifier ?? a.name);
+        const port = Number(a.inputs.port ?? 5432);
+        const address = `${id}.${MOCK_ACCOUNT_HASH}.${MOCK_REGION}.rds.amazonaws.com`;
+        return {
+            identifier: id,
+            address,
+            port,
+            endpoint: `${address}:${port}`,
+            arn: `arn:aws:rds:${MOCK_REGION}:${MOCK_ACCOUNT}:db:${id}`,
+            resourceId: `db-${id.toUpperCase().replace(/-/g, "").slice(0, 20)}`,
+        };
+    },
+    "aws:rds/snapshot:Snapshot": (a) => ({
+        dbSnapshotArn: `arn:aws:rds:${MOCK_REGION}:${MOCK_ACCOUNT}:snapshot:${a.inputs.dbSnapshotIdentifier}`,
+        status: "available",
+    }),
+    "aws:rds/subnetGroup:SubnetGroup": (a) => ({
+        arn: `arn:aws:rds:${MOCK_REGION}:${MOCK_ACCOUNT}:subgrp:${a.inputs.name}`,
+    }),
+    "aws:rds/parameterGroup:ParameterGroup": (a) => ({
+        arn: `arn:aws:rds:${MOCK_REGION}:${MOCK_ACCOUNT}:pg:${a.inputs.name}`,
+    }),
+    "aws:ec2/securityGroup:SecurityGroup": (a) => ({
+        arn: `arn:aws:ec2:${MOCK_REGION}:${MOCK_ACCOUNT}:security-group/sg-${hex(a.name)}`,
+        ownerId: MOCK_ACCOUNT,
+    }),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (a) => ({
+        securityGroupRuleId: `sgr-${hex(a.name)}`,
+    }),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (a) => {
+        const id = String(a.inputs.replicationGroupId ?? a.name);
+        const domain = `${id}.${MOCK_ACCOUNT_HASH.slice(0, 6)}.euw1.cache.amazonaws.com`;
+        return {
+            primaryEndpointAddress: `master.${domain}`,
+            readerEndpointAddress: `replica.${domain}`,
+            arn: `arn:aws:elasticache:${MOCK_REGION}:${MOCK_ACCOUNT}:replicationgroup:${id}`,
+            memberClusters: Array.from(
+                { length: Number(a.inputs.numCacheClusters ?? 1) },
+                (_, i) => `${id}-00${i + 1}`,
+            ),
+        };
+    },
 };
 
 /** Registers computed outputs for a type (used by data-tier and other components). */

@@ -1,0 +1,147 @@
+// Pure naming rules for the data tier: RDS identifiers, release snapshot ids, restored instance names,
+// migration Job names and connection URLs. Deterministic, so a plan never invents a new name.
+import { createHash } from "crypto";
+
+/** RDS instance identifiers: 1–63 letters, digits and single hyphens, starting with a letter. */
+export const RDS_INSTANCE_ID_MAX = 63;
+/** RDS snapshot identifiers: same alphabet, up to 255 characters. */
+export const RDS_SNAPSHOT_ID_MAX = 255;
+
+const RDS_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/i;
+
+function shortHash(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 6);
+}
+
+/** Lowercase letters, digits and single hyphens; anything else becomes a hyphen. */
+export function slug(text: string): string {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+
+/**
+ * Joins a fixed prefix and a free-form part, cutting the free part (and adding a short hash of it
+ * so two long values never collide) when the result would exceed `max`.
+ */
+function bounded(prefix: string, free: string, max: number): string {
+    const full = `${prefix}${free}`;
+    if (full.length <= max) return full;
+    const hash = shortHash(free);
+    const room = max - prefix.length - hash.length - 1;
+    return `${prefix}${free.slice(0, Math.max(room, 0)).replace(/-+$/, "")}-${hash}`;
+}
+
+/** Why `id` is not a valid RDS identifier, or undefined when it is. */
+export function rdsIdProblem(id: string, max: number): string | undefined {
+    if (id.length < 1 || id.length > max || !RDS_ID.test(id)) {
+        return `must be 1–${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen`;
+    }
+    return undefined;
+}
+
+/** The snapshot taken before `version` first runs against `dbIdentifier`: `<db>-pre-<version>`. */
+export function releaseSnapshotId(dbIdentifier: string, version: string): string {
+    const v = slug(version);
+    // A version of only punctuation still needs a unique, valid suffix.
+    return bounded(`${dbIdentifier}-pre-`, v || `v${shortHash(version)}`, RDS_SNAPSHOT_ID_MAX);
+}
+
+/**
+ * What `database.restoreFromSnapshot` may name: a manual snapshot id, an automated one
+ * (`rds:<instance>-<yyyy-mm-dd-hh-mm>`), or a snapshot ARN.
+ */
+export function snapshotRefProblem(ref: string): string | undefined {
+    const arn = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:(.+)$/.exec(ref);
+    const id = arn ? arn[1] : ref;
+    const bare = id.startsWith("rds:") ? id.slice(4) : id;
+    if (bare.length > 0 && bare.length <= RDS_SNAPSHOT_ID_MAX && RDS_ID.test(bare)) {
+        return undefined;
+    }
+    return (
+        "must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a " +
+        "letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN"
+    );
+}
+
+/** The id of a snapshot reference without the ARN prefix or the automated `rds:` marker. */
+function snapshotIdOf(ref: string): string {
+    const id = ref.includes(":snapshot:") ? ref.slice(ref.lastIndexOf(":snapshot:") + 10) : ref;
+    return id.startsWith("rds:") ? id.slice(4) : id;
+}
+
+/**
+ * The new instance a snapshot restore creates: `<db>-restored-<snapshot minus the db prefix>`, so
+ * restoring nova-prod-pre-v1-2-4 into nova-prod gives nova-prod-restored-pre-v1-2-4.
+ */
+export function restoredInstanceId(dbIdentifier: string, snapshotRef: string): string {
+    let id = slug(snapshotIdOf(snapshotRef));
+    if (id.startsWith(`${dbIdentifier}-`)) id = id.slice(dbIdentifier.length + 1);
+    return bounded(`${dbIdentifier}-restored-`, id, RDS_INSTANCE_ID_MAX);
+}
+
+/** ISO-8601 UTC timestamps, the only form `database.restoreToTime` accepts. */
+export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?Z$/;
+
+/** The new instance a point-in-time restore creates: `<db>-pitr-<yyyymmdd>-<hhmm>`. */
+export function pitrInstanceId(dbIdentifier: string, restoreTime: string): string {
+    const m = UTC_TIMESTAMP.exec(restoreTime);
+    const stamp = m ? `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${m[6] ?? ""}` : shortHash(restoreTime);
+    return bounded(`${dbIdentifier}-pitr-`, stamp, RDS_INSTANCE_ID_MAX);
+}
+
+/**
+ * The migration Job for a version: `<app>-migrate-<version>`. Kubernetes Job names end up in a
+ * 63-character label, and a Job's pod template is immutable, so each version gets its own Job.
+ */
+export function migrationJobName(appName: string, version: string): string {
+    return bounded(`${appName}-migrate-`, slug(version) || shortHash(version), 63);
+}
+
+/** `postgresql://user:password@host:port/db?sslmode=require`, credentials percent-encoded. */
+export function postgresUrl(p: {
+    username: string;
+    password: string;
+    host: string;
+    port: number;
+    dbName: string;
+}): string {
+    const user = encodeURIComponent(p.username);
+    const pass = encodeURIComponent(p.password);
+    return `postgresql://${user}:${pass}@${p.host}:${p.port}/${encodeURIComponent(p.dbName)}?sslmode=require`;
+}
+
+/** `rediss://:token@host:port` (TLS; ElastiCache AUTH uses the default user). */
+export function redisUrl(p: { token: string; host: string; port: number }): string {
+    return `rediss://:${encodeURIComponent(p.token)}@${p.host}:${p.port}`;
+}
+
+/** Characters RDS refuses in a master password: '/', '@', '"' and space. */
+export const RDS_PASSWORD_FORBIDDEN = ["/", "@", '"', " "];
+/** Special characters used in generated RDS passwords (none of the forbidden ones). */
+export const RDS_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?";
+/** ElastiCache AUTH tokens accept only these special characters. */
+export const REDIS_TOKEN_SPECIALS = "!&#$^<>-";
+
+/** A deployed version and the image that runs it. */
+export interface ReleaseVersion {
+    readonly version: string;
+    readonly image: string;
+}
+
+/**
+ * The distinct versions the colours run, in colour order. Snapshots and migrations are keyed by
+ * version, so both colours on one version share one snapshot and one Job, and swapping which colour
+ * is stable changes nothing here.
+ */
+export function releaseVersions(colors: (ReleaseVersion | undefined)[]): ReleaseVersion[] {
+    const seen = new Set<string>();
+    const out: ReleaseVersion[] = [];
+    for (const c of colors) {
+        if (!c || seen.has(slug(c.version))) continue;
+        seen.add(slug(c.version));
+        out.push(c);
+    }
+    return out;
+}

@@ -1,0 +1,165 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppSecret } from "./appSecret";
+import { Cache } from "./cache";
+import type { StackConfig } from "./config";
+import type { CacheConfig, DatabaseConfig, NetworkConfig } from "./config/data";
+import { Database } from "./database";
+import { slug, type ReleaseVersion } from "./dataNaming";
+import { MetricsExporters, type ExporterTarget } from "./metricsExporters";
+import { MigrationJob } from "./migrationJob";
+import { ReleaseSnapshot } from "./releaseSnapshot";
+
+export interface DataTierArgs {
+    /** App identity (name, UID, resources) from `release:app` (no default). */
+    readonly app: StackConfig["app"];
+    /** Namespace of the Secret, exporters and migration Jobs (no default). */
+    readonly namespace: pulumi.Input<string>;
+    /** `release:network` (no default). */
+    readonly network: NetworkConfig;
+    /** `release:database`; default no database. */
+    readonly database?: DatabaseConfig;
+    /** `release:cache`; default no cache. */
+    readonly cache?: CacheConfig;
+    /** Deployed versions (from `releaseVersions`), each getting a snapshot and a migration. */
+    readonly versions: ReleaseVersion[];
+    /** Prod guardrails: `protect` on the stores, changes wait for the maintenance window; default false. */
+    readonly prod?: boolean;
+    /** Tags on every AWS resource; default none. */
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * The data tier: database and cache, the Secret that carries their URLs to both colours, the
+ * exporters, and per deployed version a release snapshot followed by a migration Job. `gates` lists
+ * what the router must wait for before any weight moves.
+ */
+export class DataTier extends pulumi.ComponentResource {
+    public readonly database?: Database;
+    public readonly cache?: Cache;
+    /** Name of the Secret holding DATABASE_URL / REDIS_URL, mounted by both colours. */
+    public readonly secretName: string;
+    public readonly snapshots: ReleaseSnapshot[] = [];
+    public readonly migrations: MigrationJob[] = [];
+    /** Snapshots and migration Jobs: routing objects dependOn all of them. */
+    public readonly gates: pulumi.Resource[];
+
+    constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("release:data:DataTier", name, {}, opts);
+        const prod = args.prod ?? false;
+        const child = { parent: this };
+
+        if (args.database) {
+            this.database = new Database(
+                `${name}-db`,
+                {
+                    config: args.database,
+                    network: args.network,
+                    protectInstances: prod,
+                    applyImmediately: !prod,
+                    tags: args.tags,
+                },
+                child,
+            );
+        }
+        if (args.cache) {
+            this.cache = new Cache(
+                `${name}-cache`,
+                {
+                    config: args.cache,
+                    network: args.network,
+                    protectStore: prod,
+                    applyImmediately: !prod,
+                    tags: args.tags,
+                },
+                child,
+            );
+        }
+
+        const data: Record<string, pulumi.Input<string>> = {};
+        const pgTargets: ExporterTarget[] = [];
+        if (this.database) {
+            const db = this.database;
+            data.DATABASE_URL = db.databaseUrl;
+            pgTargets.push({
+                name: db.activeIdentifier,
+                role: "primary",
+                secretKey: "DATABASE_URL",
+            });
+            db.replicaUrls.forEach((url, i) => {
+                const key = `DATABASE_REPLICA_${i + 1}_URL`;
+                data[key] = url;
+                pgTargets.push({
+                    name: db.activeReplicaIdentifiers[i],
+                    role: "replica",
+                    secretKey: key,
+                });
+            });
+        }
+        if (this.cache) data.REDIS_URL = this.cache.redisUrl;
+
+        this.secretName = `${args.app.name}-datastores`;
+        const secret = new AppSecret(
+            `${name}-secret`,
+            { secretName: this.secretName, namespace: args.namespace, data },
+            child,
+        );
+
+        new MetricsExporters(
+            `${name}-exporters`,
+            {
+                namespace: args.namespace,
+                appName: args.app.name,
+                secretName: this.secretName,
+                postgres: args.database && {
+                    image: args.database.exporterImage,
+                    targets: pgTargets,
+                },
+                redis: args.cache && { image: args.cache.exporterImage, secretKey: "REDIS_URL" },
+                gates: [secret.secret],
+            },
+            child,
+        );
+
+        if (this.database && args.database) {
+            for (const release of args.versions) {
+                const key = slug(release.version);
+                const snapshot = new ReleaseSnapshot(
+                    `${name}-pre-${key}`,
+                    {
+                        instance: this.database.primary,
+                        dbIdentifier: this.database.activeIdentifier,
+                        version: release.version,
+                        tags: args.tags,
+                    },
+                    child,
+                );
+                const migration = new MigrationJob(
+                    `${name}-migrate-${key}`,
+                    {
+                        namespace: args.namespace,
+                        app: args.app,
+                        version: release.version,
+                        image: release.image,
+                        command: args.database.migration.command,
+                        backoffLimit: args.database.migration.backoffLimit,
+                        activeDeadlineSeconds: args.database.migration.activeDeadlineSeconds,
+                        envFromSecrets: [this.secretName],
+                        gates: [snapshot.snapshot, secret.secret],
+                    },
+                    child,
+                );
+                this.snapshots.push(snapshot);
+                this.migrations.push(migration);
+            }
+        }
+        this.gates = [
+            ...this.snapshots.map((s) => s.snapshot),
+            ...this.migrations.map((m) => m.job),
+        ];
+
+        this.registerOutputs({
+            secretName: this.secretName,
+            snapshots: this.snapshots.map((s) => s.snapshotId),
+        });
+    }
+}

@@ -1,0 +1,258 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { DatabaseConfig, NetworkConfig } from "./config/data";
+import {
+    RDS_PASSWORD_SPECIALS,
+    pitrInstanceId,
+    postgresUrl,
+    restoredInstanceId,
+} from "./dataNaming";
+
+export interface DatabaseArgs {
+    /** `release:database` (no default). */
+    readonly config: DatabaseConfig;
+    /** `release:network`: VPC, private subnets and the app security group (no default). */
+    readonly network: NetworkConfig;
+    /** Pulumi `protect` on every DB instance; default false (index.ts sets it in prod). */
+    readonly protectInstances?: boolean;
+    /** Apply modifications now rather than in the maintenance window; default false. */
+    readonly applyImmediately?: boolean;
+    /** Tags on every AWS resource; default none. */
+    readonly tags?: Record<string, string>;
+}
+
+/** One primary and its read replicas. */
+interface InstanceSet {
+    primary: aws.rds.Instance;
+    replicas: aws.rds.Instance[];
+}
+
+/**
+ * RDS PostgreSQL: subnet group, security group (the port open to the app security group only),
+ * parameter group forcing TLS, a generated master password, the primary with its read replicas,
+ * and, when `restoreFromSnapshot` or `restoreToTime` is set, a restored primary under a new name.
+ * The original instance always stays in the program, untouched, so a restore never loses data.
+ */
+export class Database extends pulumi.ComponentResource {
+    /** The primary the app uses: the restored one during a restore, else the original. */
+    public readonly primary: aws.rds.Instance;
+    /** Every DB instance in the program (original set first, then the restored set). */
+    public readonly instances: aws.rds.Instance[];
+    /** RDS identifier of the primary the app uses. */
+    public readonly activeIdentifier: string;
+    /** RDS identifiers of that primary's read replicas. */
+    public readonly activeReplicaIdentifiers: string[];
+    public readonly securityGroup: aws.ec2.SecurityGroup;
+    /** `postgresql://…` for the active primary; a Pulumi secret. */
+    public readonly databaseUrl: pulumi.Output<string>;
+    /** One URL per read replica of the active primary; Pulumi secrets. */
+    public readonly replicaUrls: pulumi.Output<string>[];
+    /** `host:port` of the active primary (no credentials). */
+    public readonly endpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("release:data:Database", name, {}, opts);
+        const db = args.config;
+        const id = db.identifier;
+        const tags = { ...args.tags, "release/data-store": "postgres" };
+        const major = db.engineVersion.split(".")[0];
+
+        const subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            {
+                name: `${id}-subnets`,
+                description: `Private subnets for ${id}`,
+                subnetIds: args.network.privateSubnetIds,
+                tags,
+            },
+            { parent: this },
+        );
+
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                name: `${id}-db`,
+                description: `PostgreSQL ${id}: reachable only from the app security group`,
+                vpcId: args.network.vpcId,
+                tags,
+            },
+            { parent: this },
+        );
+        // A separate rule resource (not inline ingress) so rules can be reviewed and changed alone.
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-app`,
+            {
+                securityGroupId: this.securityGroup.id,
+                referencedSecurityGroupId: args.network.appSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: db.port,
+                toPort: db.port,
+                description: "PostgreSQL from the app",
+                tags,
+            },
+            { parent: this },
+        );
+
+        const parameterGroup = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            {
+                // The family is in the name so a major upgrade creates a new group alongside.
+                name: `${id}-postgres${major}`,
+                family: `postgres${major}`,
+                description: `${id}: TLS only, slow-query log (runbook 000)`,
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    { name: "log_min_duration_statement", value: "1000" },
+                ],
+                tags,
+            },
+            { parent: this },
+        );
+
+        // Bumping passwordRotation changes the keeper, which generates a new password.
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            {
+                length: 40,
+                special: true,
+                overrideSpecial: RDS_PASSWORD_SPECIALS,
+                minLower: 2,
+                minUpper: 2,
+                minNumeric: 2,
+                minSpecial: 2,
+                keepers: { rotation: String(db.passwordRotation) },
+            },
+            { parent: this },
+        );
+        const secretPassword = pulumi.secret(password.result);
+
+        const instanceOpts = { parent: this, protect: args.protectInstances ?? false };
+        const common = {
+            engine: "postgres",
+            engineVersion: db.engineVersion,
+            autoMinorVersionUpgrade: true,
+            allowMajorVersionUpgrade: false,
+            applyImmediately: args.applyImmediately ?? false,
+            port: db.port,
+            publiclyAccessible: false,
+            storageEncrypted: true,
+            kmsKeyId: db.kmsKeyId,
+            storageType: db.storageType,
+            parameterGroupName: parameterGroup.name,
+            vpcSecurityGroupIds: [this.securityGroup.id],
+            copyTagsToSnapshot: true,
+            performanceInsightsEnabled: true,
+            performanceInsightsRetentionPeriod: db.performanceInsightsRetentionDays,
+            performanceInsightsKmsKeyId: db.kmsKeyId,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            deletionProtection: db.deletionProtection,
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+            tags,
+        };
+        const primaryArgs = (identifier: string): aws.rds.InstanceArgs => ({
+            ...common,
+            identifier,
+            instanceClass: db.instanceClass,
+            allocatedStorage: db.allocatedStorageGb,
+            maxAllocatedStorage:
+                db.maxAllocatedStorageGb > 0 ? db.maxAllocatedStorageGb : undefined,
+            dbSubnetGroupName: subnetGroup.name,
+            password: secretPassword,
+            multiAz: db.multiAz,
+            backupRetentionPeriod: db.backupRetentionDays,
+            backupWindow: db.backupWindow,
+            maintenanceWindow: db.maintenanceWindow,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: `${identifier}-final`,
+            deleteAutomatedBackups: false,
+        });
+        const replicasOf = (role: string, primary: aws.rds.Instance, primaryId: string) =>
+            Array.from({ length: db.replicas }, (_, i) => {
+                const identifier = `${primaryId}-replica-${i + 1}`;
+                return new aws.rds.Instance(
+                    `${name}-${role}replica-${i + 1}`,
+                    {
+                        ...common,
+                        identifier,
+                        instanceClass: db.replicaInstanceClass ?? db.instanceClass,
+                        replicateSourceDb: primary.identifier,
+                        maxAllocatedStorage:
+                            db.maxAllocatedStorageGb > 0 ? db.maxAllocatedStorageGb : undefined,
+                        // Replicas hold no data of their own; RDS takes no final snapshot of them.
+                        skipFinalSnapshot: true,
+                        backupRetentionPeriod: 0,
+                        maintenanceWindow: db.maintenanceWindow,
+                    },
+                    instanceOpts,
+                );
+            });
+
+        const original: InstanceSet = {
+            primary: new aws.rds.Instance(
+                `${name}-primary`,
+                // Only a fresh instance takes a name and user; a restore inherits them.
+                { ...primaryArgs(id), dbName: db.dbName, username: db.username },
+                instanceOpts,
+            ),
+            replicas: [],
+        };
+        original.replicas = replicasOf("", original.primary, id);
+
+        let active = original;
+        this.activeIdentifier = id;
+        if (db.restoreFromSnapshot || db.restoreToTime) {
+            // A restore never modifies the original: it adds a new primary (and replicas) under a
+            // new, deterministic name, and the app's DATABASE_URL moves to it.
+            const restoredId = db.restoreFromSnapshot
+                ? restoredInstanceId(id, db.restoreFromSnapshot)
+                : pitrInstanceId(id, db.restoreToTime as string);
+            const restored = new aws.rds.Instance(
+                `${name}-restored`,
+                {
+                    ...primaryArgs(restoredId),
+                    snapshotIdentifier: db.restoreFromSnapshot,
+                    restoreToPointInTime: db.restoreToTime
+                        ? { sourceDbInstanceIdentifier: id, restoreTime: db.restoreToTime }
+                        : undefined,
+                },
+                { ...instanceOpts, dependsOn: [original.primary] },
+            );
+            active = { primary: restored, replicas: replicasOf("restored-", restored, restoredId) };
+            this.activeIdentifier = restoredId;
+        }
+
+        this.primary = active.primary;
+        this.instances = [
+            original.primary,
+            ...original.replicas,
+            ...(active === original ? [] : [active.primary, ...active.replicas]),
+        ];
+        this.activeReplicaIdentifiers = active.replicas.map(
+            (_, i) => `${this.activeIdentifier}-replica-${i + 1}`,
+        );
+        const urlFor = (instance: aws.rds.Instance) =>
+            pulumi.secret(
+                pulumi
+                    .all([instance.address, instance.port, password.result])
+                    .apply(([host, port, pass]) =>
+                        postgresUrl({
+                            username: db.username,
+                            password: pass,
+                            host,
+                            port,
+                            dbName: db.dbName,
+                        }),
+                    ),
+            );
+        this.databaseUrl = urlFor(active.primary);
+        this.replicaUrls = active.replicas.map(urlFor);
+        this.endpoint = pulumi.interpolate`${active.primary.address}:${active.primary.port}`;
+
+        this.registerOutputs({
+            activeIdentifier: this.activeIdentifier,
+            endpoint: this.endpoint,
+            replicas: this.activeReplicaIdentifiers,
+        });
+    }
+}
