@@ -14,8 +14,9 @@ export const DATA_TYPE = /^aws:(rds|elasticache)\//;
 
 /**
  * Inputs whose change makes the provider delete and recreate the resource (ForceNew in the
- * upstream Terraform AWS provider schema that @pulumi/aws 7.x bridges). For a data store that
- * means an empty database or cache. Keep in step with test/diffDanger.test.ts.
+ * schema of the Terraform AWS provider that @pulumi/aws 7.x bridges: internal/service/rds/
+ * instance.go, snapshot.go, elasticache/replication_group.go). For a data store that means an
+ * empty database or cache. test/diffDanger.test.ts lists the expected fields independently.
  */
 export const REPLACEMENT_FIELDS: Record<string, readonly string[]> = {
     "aws:rds/instance:Instance": [
@@ -46,6 +47,14 @@ export const REPLACEMENT_FIELDS: Record<string, readonly string[]> = {
         "snapshotName",
         "subnetGroupName",
     ],
+    // A release snapshot is replaced when the instance or its id changes; the old one is only
+    // kept because release snapshots are retainOnDelete.
+    "aws:rds/snapshot:Snapshot": ["dbInstanceIdentifier", "dbSnapshotIdentifier"],
+    "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family"],
+    "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
+    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family"],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
+    "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "vpcId"],
     // Immutable Kubernetes fields: the provider replaces the object (a Deployment replacement
     // drops the colour's pods; a Service replacement changes its cluster IP).
     "kubernetes:apps/v1:Deployment": ["spec.selector"],
@@ -64,8 +73,17 @@ export const RENAME_FIELDS: Record<string, readonly string[]> = {
     "aws:rds/instance:Instance": ["identifier", "identifierPrefix"],
 };
 
-export type DangerKind = "replace" | "delete" | "unprotect" | "rename" | "update" | "create";
-const DANGER_ORDER: DangerKind[] = ["replace", "delete", "unprotect", "rename", "update", "create"];
+export type DangerKind =
+    "replace" | "delete" | "unprotect" | "rename" | "update" | "retain" | "create";
+const DANGER_ORDER: DangerKind[] = [
+    "replace",
+    "delete",
+    "unprotect",
+    "rename",
+    "update",
+    "retain",
+    "create",
+];
 
 export interface Danger {
     kind: DangerKind;
@@ -200,107 +218,105 @@ function fieldChangesOf(prev: PlannedResource, next: PlannedResource): FieldChan
     return out;
 }
 
+/** Data stores proper: replacing one of these loses its data. */
+export const STORE_TYPE =
+    /^aws:(rds\/instance:Instance|rds\/cluster:Cluster|elasticache\/replicationGroup:ReplicationGroup|elasticache\/cluster:Cluster)$/;
+
+function replaceReason(r: PlannedResource, cause: string): string {
+    if (STORE_TYPE.test(r.type)) return `${cause}: the new data store starts empty`;
+    if (r.options.retainOnDelete) return `${cause}; the old one stays in AWS (retainOnDelete)`;
+    return isDataType(r.type) ? `${cause}: the old one is deleted` : cause;
+}
+
 /** Markers for what endangers data or forces a replacement, most severe first. */
 export function findDangers(before: Plan, after: Plan, diff: GraphDiff): Danger[] {
     const a = new Map(before.resources.map((r) => [resourceKey(r), r] as const));
     const b = new Map(after.resources.map((r) => [resourceKey(r), r] as const));
     const dangers: Danger[] = [];
+    const add = (kind: DangerKind, r: PlannedResource, fields: string[], reason: string) =>
+        dangers.push({ kind, key: resourceKey(r), type: r.type, fields, reason });
     for (const change of diff.changed) {
         const prev = a.get(change.key) as PlannedResource;
         const next = b.get(change.key) as PlannedResource;
-        const data = isDataType(change.type);
         const forcing = replacementFields(change.type, change.fields);
         if (forcing.length > 0) {
-            dangers.push({
-                kind: "replace",
-                key: change.key,
-                type: change.type,
-                fields: forcing,
-                reason: data
-                    ? `${forcing.join(", ")} forces replacement of a data store: the new one starts empty`
-                    : `${forcing.join(", ")} forces replacement (delete and recreate)`,
-            });
+            add(
+                "replace",
+                next,
+                forcing,
+                replaceReason(prev, `${forcing.join(", ")} forces replacement`),
+            );
         }
         for (const opt of ["protect", "retainOnDelete"] as const) {
             if (prev.options[opt] && !next.options[opt]) {
-                dangers.push({
-                    kind: "unprotect",
-                    key: change.key,
-                    type: change.type,
-                    fields: [`options.${opt}`],
-                    reason: `loses ${opt}: a later change could delete it`,
-                });
+                add(
+                    "unprotect",
+                    next,
+                    [`options.${opt}`],
+                    `loses ${opt}: a later change could delete it`,
+                );
             }
         }
-        if (!data || forcing.length > 0) continue;
+        if (!isDataType(change.type) || forcing.length > 0) continue;
         const renames = renameFields(change.type, change.fields);
         if (renames.length > 0) {
-            dangers.push({
-                kind: "rename",
-                key: change.key,
-                type: change.type,
-                fields: renames,
-                reason: `${renames.join(", ")} renames the data store in place: its endpoint changes and it restarts`,
-            });
+            add(
+                "rename",
+                next,
+                renames,
+                `${renames.join(", ")} renames the data store in place: its endpoint changes and it restarts`,
+            );
         }
         const rest = change.fields.filter((f) => !renames.includes(f));
-        if (rest.length > 0) {
-            dangers.push({
-                kind: "update",
-                key: change.key,
-                type: change.type,
-                fields: rest,
-                reason: "updates a data store in place",
-            });
-        }
+        if (rest.length > 0) add("update", next, rest, "updates a data resource in place");
     }
-    // A data store deleted while another of the same type is created is a replacement (a renamed
-    // resource or identifier): the new one starts empty.
+    // A data resource deleted while another of the same type is created is a replacement (a
+    // renamed resource): for a store, the new one starts empty.
     const createdData = diff.created.filter((k) => isDataType((b.get(k) as PlannedResource).type));
     const paired = new Set<string>();
     for (const key of diff.deleted) {
         const gone = a.get(key) as PlannedResource;
-        if (isDataType(gone.type)) {
+        if (isDataType(gone.type) && gone.options.retainOnDelete) {
+            add("retain", gone, [], "leaves the stack but stays in AWS (retainOnDelete)");
+        } else if (isDataType(gone.type)) {
             const twin = createdData.find((k) => !paired.has(k) && b.get(k)?.type === gone.type);
             if (twin) {
                 paired.add(twin);
-                dangers.push({
-                    kind: "replace",
-                    key,
-                    type: gone.type,
-                    fields: [],
-                    reason: `replaced by ${twin} (delete + create): the new data store starts empty`,
-                });
-                continue;
+                add(
+                    "replace",
+                    gone,
+                    [],
+                    replaceReason(gone, `replaced by ${twin} (delete + create)`),
+                );
+            } else {
+                add(
+                    "delete",
+                    gone,
+                    [],
+                    STORE_TYPE.test(gone.type)
+                        ? "deletes a data store and its data"
+                        : "deletes a data resource",
+                );
             }
-            dangers.push({
-                kind: "delete",
-                key,
-                type: gone.type,
-                fields: [],
-                reason: "deletes a data store",
-            });
         } else if (gone.options.protect) {
-            dangers.push({
-                kind: "delete",
-                key,
-                type: gone.type,
-                fields: [],
-                reason: "deletes a protected resource (pulumi up refuses until it is unprotected)",
-            });
+            add(
+                "delete",
+                gone,
+                [],
+                "deletes a protected resource (pulumi up refuses until it is unprotected)",
+            );
         }
     }
     for (const key of createdData.filter((k) => !paired.has(k))) {
         const r = b.get(key) as PlannedResource;
-        dangers.push({
-            kind: "create",
-            key,
-            type: r.type,
-            fields: [],
-            reason: r.options.retainOnDelete
+        add(
+            "create",
+            r,
+            [],
+            r.options.retainOnDelete
                 ? "creates a data resource (kept on delete)"
                 : "creates a data resource",
-        });
+        );
     }
     return dangers.sort(
         (x, y) =>
@@ -408,8 +424,10 @@ export function renderText(review: PlanReview): string {
         out.push("Danger: none (no data store touched, no replacement-forcing field changed)");
     } else {
         out.push(`DANGER: ${review.dangers.length} change(s) put data or uptime at risk`);
-        for (const d of review.dangers)
-            out.push(`  !! ${d.kind.toUpperCase()} ${d.key}: ${d.reason}`);
+        for (const d of review.dangers) {
+            const fields = d.fields.length > 0 ? ` (${d.fields.join(", ")})` : "";
+            out.push(`  !! ${d.kind.toUpperCase()} ${d.key}${fields}: ${d.reason}`);
+        }
     }
     out.push("");
     if (!review.policy) {
@@ -496,7 +514,8 @@ export function renderMarkdown(review: PlanReview): string {
         out.push(`> **${review.dangers.length} change(s) put data or uptime at risk.**`);
         out.push(">");
         for (const d of review.dangers) {
-            out.push(`> - **${d.kind.toUpperCase()}** ${code(d.key)}: ${cell(d.reason)}`);
+            const fields = d.fields.length > 0 ? ` (${d.fields.map(code).join(", ")})` : "";
+            out.push(`> - **${d.kind.toUpperCase()}** ${code(d.key)}${fields}: ${cell(d.reason)}`);
         }
     }
     out.push("");
