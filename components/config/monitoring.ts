@@ -1,9 +1,388 @@
-// Config sections for observability (alert thresholds, metric names). Filled in by the alerts work.
+// Config section for observability (`release:monitoring`): who gets paged, where the runbooks live,
+// per-alert thresholds and `for:` durations, the metric names the rules query, the availability SLO
+// and the canary comparison. Defaults follow runbook 001 (production) unless noted; stacks tune.
 import { z } from "zod";
+import { memoryQuantity, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
-export const monitoringSections = {
-    monitoring: z.unknown().optional(),
+/** A number in [min, max] (fractions allowed); every failure mode gets the same message. */
+function num(min: number, max: number, unit = "") {
+    const error = `must be a number ${min}–${max}${unit}`;
+    return z.preprocess(
+        (v) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v),
+        z.number({ error }).min(min, { error }).max(max, { error }),
+    );
+}
+
+/** A fraction of 1: 0.05 means 5 %. */
+const ratio = () => num(0, 1, " (a ratio: 0.05 means 5 %)");
+
+/** A Prometheus duration such as "5m" or "1h30m". */
+export const promDuration = () =>
+    pattern(/^((\d+)(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as "30s", "5m" or "1h"');
+
+const DURATION_UNITS: Record<string, number> = {
+    ms: 0.001,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86400,
+    w: 604800,
+    y: 31536000,
 };
 
-export const monitoringRules: CrossFieldRule[] = [];
+/** Seconds in a Prometheus duration ("1h30m" -> 5400). */
+export function durationSeconds(text: string): number {
+    let total = 0;
+    for (const m of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) {
+        total += Number(m[1]) * DURATION_UNITS[m[2]];
+    }
+    return total;
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+};
+
+/** Bytes in a Kubernetes memory quantity ("480Mi" -> 503316480). */
+export function memoryBytes(quantity: string): number {
+    const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+    if (!m) throw new RangeError(`memory quantity must look like "256Mi" (got ${quantity})`);
+    return Number(m[1]) * MEMORY_UNITS[m[2] ?? ""];
+}
+
+const metricName = () =>
+    pattern(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as http_requests_total");
+const labelName = () => pattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name");
+
+/** One severity tier of an alert: fire when the value crosses `threshold` for `for`. */
+const tier = <T extends z.ZodType>(threshold: T) =>
+    z.strictObject({ threshold, for: promDuration() });
+
+const tiers = <T extends z.ZodType>(
+    threshold: T,
+    defaults: {
+        warning: { threshold: z.input<T>; for: string };
+        critical: { threshold: z.input<T>; for: string };
+    },
+) =>
+    z
+        .strictObject({
+            warning: tier(threshold).prefault(defaults.warning),
+            critical: tier(threshold).prefault(defaults.critical),
+        })
+        .prefault({});
+
+const latencyTier = z.strictObject({
+    /** Histogram quantile compared, e.g. 0.95 for p95. */
+    quantile: num(0.5, 0.999),
+    /** Seconds. */
+    threshold: num(0.001, 600, " seconds"),
+    for: promDuration(),
+});
+
+const burnRateWindow = z.strictObject({
+    /** Long window; its error ratio must exceed factor × error budget. */
+    longWindow: promDuration(),
+    /** Short window (about 1/12 of the long one) so the alert resets soon after recovery. */
+    shortWindow: promDuration(),
+    /** Burn rate: multiples of the error budget consumed per unit of time. */
+    factor: num(0.1, 1000),
+    severity: z.enum(["warning", "critical"], { error: "must be one of warning, critical" }),
+    for: promDuration(),
+});
+
+/** Metric names default to the runbooks', kube-state-metrics', cAdvisor's and the exporters'. */
+const metricsSchema = z
+    .strictObject({
+        httpRequests: metricName().default("http_requests_total"),
+        /** Label carrying the HTTP status code on httpRequests. */
+        httpStatusLabel: labelName().default("status"),
+        /** Histogram buckets of request duration in seconds. */
+        httpDurationBucket: metricName().default("http_request_duration_seconds_bucket"),
+        up: metricName().default("up"),
+        containerCpu: metricName().default("container_cpu_usage_seconds_total"),
+        containerMemory: metricName().default("container_memory_working_set_bytes"),
+        /** kube-state-metrics limits, labelled resource="cpu"|"memory". */
+        containerLimits: metricName().default("kube_pod_container_resource_limits"),
+        containerRestarts: metricName().default("kube_pod_container_status_restarts_total"),
+        hpaCurrentReplicas: metricName().default(
+            "kube_horizontalpodautoscaler_status_current_replicas",
+        ),
+        hpaDesiredReplicas: metricName().default(
+            "kube_horizontalpodautoscaler_status_desired_replicas",
+        ),
+        hpaMinReplicas: metricName().default("kube_horizontalpodautoscaler_spec_min_replicas"),
+        hpaMaxReplicas: metricName().default("kube_horizontalpodautoscaler_spec_max_replicas"),
+        pgUp: metricName().default("pg_up"),
+        pgReplicationLag: metricName().default("pg_replication_lag_seconds"),
+        pgConnections: metricName().default("pg_stat_activity_count"),
+        pgMaxConnections: metricName().default("pg_settings_max_connections"),
+        /** Free database storage in bytes (CloudWatch FreeStorageSpace via cloudwatch exporter). */
+        dbFreeStorageBytes: metricName().default("aws_rds_free_storage_space_average"),
+        redisHits: metricName().default("redis_keyspace_hits_total"),
+        redisMisses: metricName().default("redis_keyspace_misses_total"),
+    })
+    .prefault({});
+
+const alertsSchema = z
+    .strictObject({
+        /** AL-01: 5xx ratio. Runbook 001: warning > 0.05 %, critical > 0.1 % for 2 m. */
+        highErrorRate: tiers(ratio(), {
+            warning: { threshold: 0.0005, for: "5m" },
+            critical: { threshold: 0.001, for: "2m" },
+        }),
+        /** AL-02: a scrape target reports up == 0. */
+        apiUnresponsive: z.strictObject({ for: promDuration().default("1m") }).prefault({}),
+        /** AL-03: runbook 001: p95 > 300 ms warning, p99 > 1 s critical. */
+        highLatency: z
+            .strictObject({
+                warning: latencyTier.prefault({ quantile: 0.95, threshold: 0.3, for: "5m" }),
+                critical: latencyTier.prefault({ quantile: 0.99, threshold: 1, for: "5m" }),
+            })
+            .prefault({}),
+        /** AL-04: CPU used / CPU limit. Runbooks 003/004 warn at 80 %, 001 pages at 85 %. */
+        highCpu: tiers(ratio(), {
+            warning: { threshold: 0.8, for: "5m" },
+            critical: { threshold: 0.85, for: "5m" },
+        }),
+        /** AL-05: working set per pod. Warning in bytes (004: > 480 MB), critical as a share of the limit. */
+        highMemory: z
+            .strictObject({
+                warning: z
+                    .strictObject({ threshold: memoryQuantity(), for: promDuration() })
+                    .prefault({ threshold: "480Mi", for: "5m" }),
+                critical: tier(ratio()).prefault({ threshold: 0.95, for: "5m" }),
+            })
+            .prefault({}),
+        /** AL-06: container restarts per hour (004: > 3). */
+        podRestarting: z
+            .strictObject({
+                threshold: num(1, 1000, " restarts per hour").default(3),
+                for: promDuration().default("5m"),
+            })
+            .prefault({}),
+        /** AL-07: pg_up == 0. */
+        databaseDown: z.strictObject({ for: promDuration().default("1m") }).prefault({}),
+        /** AL-08: replication lag in seconds (001: > 30 s for 5 m). */
+        replicationLag: z
+            .strictObject({
+                threshold: num(1, 86400, " seconds").default(30),
+                for: promDuration().default("5m"),
+            })
+            .prefault({}),
+        /** AL-09: connections / max_connections (000, 003: 80 % warning, 95 % critical). */
+        databaseConnectionPool: tiers(ratio(), {
+            warning: { threshold: 0.8, for: "5m" },
+            critical: { threshold: 0.95, for: "2m" },
+        }),
+        /** AL-10: free storage share; fires BELOW the threshold (002: keep > 30 % free; 001: < 10 % critical). */
+        databaseStorageLow: z
+            .strictObject({
+                warning: tier(ratio()).prefault({ threshold: 0.3, for: "15m" }),
+                critical: tier(ratio()).prefault({ threshold: 0.1, for: "5m" }),
+                /** Allocated GiB to compare free bytes with when release:database is not in this stack. */
+                allocatedGiB: num(1, 65536, " GiB").default(20),
+            })
+            .prefault({}),
+        /** AL-11: Redis hit ratio; fires BELOW the threshold (001: < 90 % warning, < 85 % critical). */
+        cacheHitRatioLow: z
+            .strictObject({
+                warning: tier(ratio()).prefault({ threshold: 0.9, for: "10m" }),
+                critical: tier(ratio()).prefault({ threshold: 0.85, for: "10m" }),
+                /** Lookups per second below which the ratio is too noisy to alert on. */
+                minLookupRate: num(0, 1e6, " lookups per second").default(1),
+            })
+            .prefault({}),
+        /** AL-14: an HPA at maxReplicas (that could scale, i.e. max > min) for this long. */
+        hpaAtMax: z.strictObject({ for: promDuration().default("15m") }).prefault({}),
+    })
+    .prefault({});
+
+export const monitoringSchema = z
+    .strictObject({
+        /** `team` label on every alert, for on-call routing (CL-15). */
+        team: pattern(/^[a-z0-9]([-a-z0-9_]{0,61}[a-z0-9])?$/, "a lowercase team name"),
+        /** runbook_url = runbookBaseUrl + alert name. */
+        runbookBaseUrl: pattern(/^https:\/\/\S+[/#=]$/, "an https URL ending in /, # or ="),
+        /** Labels the Prometheus Operator selects rules and monitors by (kube-prometheus-stack: release). */
+        selectorLabels: z
+            .record(labelName(), z.string())
+            .default({ release: "kube-prometheus-stack" }),
+        /** Scrape interval of the ServiceMonitors. */
+        scrapeInterval: promDuration().default("30s"),
+        /** Window of the rate() behind every ratio and quantile except the SLO windows. */
+        rateWindow: promDuration().default("5m"),
+        /** Namespace the Grafana sidecar watches; default the app namespace. */
+        dashboardNamespace: pattern(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a namespace").optional(),
+        slo: z
+            .strictObject({
+                /** Availability objective in percent (001: 99.95). */
+                availability: num(90, 99.999, " percent").default(99.95),
+                /** Multiwindow, multi-burn-rate alerts (Google SRE Workbook, ch. 5). */
+                burnRates: z
+                    .strictObject({
+                        fast: burnRateWindow.prefault({
+                            longWindow: "1h",
+                            shortWindow: "5m",
+                            factor: 14.4,
+                            severity: "critical",
+                            for: "2m",
+                        }),
+                        medium: burnRateWindow.prefault({
+                            longWindow: "6h",
+                            shortWindow: "30m",
+                            factor: 6,
+                            severity: "critical",
+                            for: "15m",
+                        }),
+                        slow: burnRateWindow.prefault({
+                            longWindow: "3d",
+                            shortWindow: "6h",
+                            factor: 1,
+                            severity: "warning",
+                            for: "1h",
+                        }),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        /** AL-13: the canary colour compared with the stable one in one expression. */
+        canary: z
+            .strictObject({
+                /** Canary 5xx ratio must exceed stable × this factor ... */
+                errorRatioFactor: num(1, 100).default(2),
+                /** ... and this absolute ratio. */
+                errorRatioFloor: ratio().default(0.005),
+                /** Canary p95 must exceed stable p95 × this factor ... */
+                latencyFactor: num(1, 100).default(1.5),
+                /** ... and this many seconds. */
+                latencyFloor: num(0, 600, " seconds").default(0.2),
+                /** Canary requests per second needed before comparing (no traffic, no verdict). */
+                minRequestRate: num(0, 1e6, " requests per second").default(0.2),
+                errorSeverity: z
+                    .enum(["warning", "critical"], { error: "must be one of warning, critical" })
+                    .default("critical"),
+                latencySeverity: z
+                    .enum(["warning", "critical"], { error: "must be one of warning, critical" })
+                    .default("warning"),
+                for: promDuration().default("5m"),
+            })
+            .prefault({}),
+        alerts: alertsSchema,
+        metrics: metricsSchema,
+    })
+    .optional();
+
+export const monitoringSections = {
+    monitoring: monitoringSchema,
+};
+
+export type MonitoringConfig = NonNullable<z.output<typeof monitoringSchema>>;
+
+function issue(
+    ctx: z.RefinementCtx,
+    path: (string | number)[],
+    input: unknown,
+    message: string,
+): void {
+    ctx.addIssue({ code: "custom", path: ["monitoring", ...path], input, message });
+}
+
+export const monitoringRules: CrossFieldRule[] = [
+    function monitoringRequiredInProd(cfg, ctx) {
+        if (cfg.stage === "prod" && !cfg.monitoring) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["monitoring"],
+                input: undefined,
+                message: "must be set in prod: alerts and dashboards are part of a release (CL-14)",
+            });
+        }
+    },
+    function tiersOrdered(cfg, ctx) {
+        const m = cfg.monitoring as MonitoringConfig | undefined;
+        if (!m) return;
+        const a = m.alerts;
+        // "Above" alerts: the warning must trip first, so its threshold must be lower.
+        const above = {
+            highErrorRate: a.highErrorRate,
+            highCpu: a.highCpu,
+            databaseConnectionPool: a.databaseConnectionPool,
+        };
+        for (const [key, t] of Object.entries(above)) {
+            if (t.warning.threshold >= t.critical.threshold) {
+                issue(
+                    ctx,
+                    ["alerts", key, "warning", "threshold"],
+                    t.warning.threshold,
+                    `must be below release:monitoring.alerts.${key}.critical.threshold (${t.critical.threshold}) so the warning fires first`,
+                );
+            }
+        }
+        // "Below" alerts fire when the value drops under the threshold.
+        const below = {
+            databaseStorageLow: a.databaseStorageLow,
+            cacheHitRatioLow: a.cacheHitRatioLow,
+        };
+        for (const [key, t] of Object.entries(below)) {
+            if (t.warning.threshold <= t.critical.threshold) {
+                issue(
+                    ctx,
+                    ["alerts", key, "warning", "threshold"],
+                    t.warning.threshold,
+                    `must be above release:monitoring.alerts.${key}.critical.threshold (${t.critical.threshold}) so the warning fires first`,
+                );
+            }
+        }
+    },
+    function memoryWarningBelowCritical(cfg, ctx) {
+        const m = cfg.monitoring as MonitoringConfig | undefined;
+        const limit = cfg.app?.resources?.limits?.memory as string | undefined;
+        if (!m || !limit || !/^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(limit)) return;
+        const mem = m.alerts.highMemory;
+        const criticalBytes = mem.critical.threshold * memoryBytes(limit);
+        if (memoryBytes(mem.warning.threshold) >= criticalBytes) {
+            issue(
+                ctx,
+                ["alerts", "highMemory", "warning", "threshold"],
+                mem.warning.threshold,
+                `must be below critical.threshold × release:app.resources.limits.memory (${mem.critical.threshold} × ${limit} = ${Math.floor(criticalBytes / 1024 ** 2)}Mi) so the warning fires first`,
+            );
+        }
+    },
+    function burnRateWindows(cfg, ctx) {
+        const m = cfg.monitoring as MonitoringConfig | undefined;
+        if (!m) return;
+        for (const [key, w] of Object.entries(m.slo.burnRates)) {
+            if (durationSeconds(w.shortWindow) >= durationSeconds(w.longWindow)) {
+                issue(
+                    ctx,
+                    ["slo", "burnRates", key, "shortWindow"],
+                    w.shortWindow,
+                    `must be shorter than release:monitoring.slo.burnRates.${key}.longWindow (${w.longWindow})`,
+                );
+            }
+        }
+        // A burn above 1 / budget would need more than 100 % errors: the alert could never fire.
+        const budget = 1 - m.slo.availability / 100;
+        for (const [key, w] of Object.entries(m.slo.burnRates)) {
+            if (w.factor * budget > 1) {
+                issue(
+                    ctx,
+                    ["slo", "burnRates", key, "factor"],
+                    w.factor,
+                    `must be at most ${Math.floor(1 / budget)} for a ${m.slo.availability} % SLO (factor × error budget must not exceed 100 %)`,
+                );
+            }
+        }
+    },
+];

@@ -1,0 +1,411 @@
+// Pure: the alert catalogue (AL-01 … AL-14) as Prometheus rule groups, from `release:monitoring`.
+// No Pulumi here. The same groups go into the PrometheusRule and into out/<stack>/prometheus-rules.yaml,
+// which `promtool check rules` and the unit tests under test/alerts/ exercise.
+import type { Color } from "./config";
+import { memoryBytes, type MonitoringConfig } from "./config/monitoring";
+
+/** Every catalogue ID and the alert names that implement it (docs and policies read this). */
+export const ALERT_CATALOGUE = {
+    "AL-01": ["HighErrorRate"],
+    "AL-02": ["APIUnresponsive"],
+    "AL-03": ["HighLatency"],
+    "AL-04": ["HighCPU"],
+    "AL-05": ["HighMemory"],
+    "AL-06": ["PodRestarting"],
+    "AL-07": ["DatabaseDown"],
+    "AL-08": ["ReplicationLag"],
+    "AL-09": ["DatabaseConnectionPool"],
+    "AL-10": ["DatabaseStorageLow"],
+    "AL-11": ["CacheHitRatioLow"],
+    "AL-12": ["SLOBurnRateFast", "SLOBurnRateMedium", "SLOBurnRateSlow"],
+    "AL-13": ["CanaryWorseThanStableErrors", "CanaryWorseThanStableLatency"],
+    "AL-14": ["HPAAtMax"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type AlertId = keyof typeof ALERT_CATALOGUE;
+export type AlertName = (typeof ALERT_CATALOGUE)[AlertId][number];
+export type Severity = "warning" | "critical";
+
+/** The catalogue ID an alert name implements, or undefined for names outside the catalogue. */
+export function alertIdOf(name: string): AlertId | undefined {
+    for (const [id, names] of Object.entries(ALERT_CATALOGUE)) {
+        if ((names as readonly string[]).includes(name)) return id as AlertId;
+    }
+    return undefined;
+}
+
+export interface AlertingRule {
+    alert: AlertName;
+    expr: string;
+    for: string;
+    labels: { severity: Severity; team: string } & Record<string, string>;
+    annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface RecordingRule {
+    record: string;
+    expr: string;
+}
+
+export type Rule = AlertingRule | RecordingRule;
+
+export interface RuleGroup {
+    name: string;
+    rules: Rule[];
+}
+
+export const isAlertingRule = (r: Rule): r is AlertingRule => "alert" in r;
+
+export interface AlertRulesInput {
+    /** App name: the `job` label of its targets (ServiceMonitor jobLabel) and the pod name prefix. */
+    readonly appName: string;
+    /** Namespace of the app and its exporters. */
+    readonly namespace: string;
+    /** The colour serving production; the other one is the canary (AL-13). */
+    readonly stable: Color;
+    readonly canary: Color;
+    readonly monitoring: MonitoringConfig;
+    /** Container name of the app in its pods; default "app" (components/colorDeployment.ts). */
+    readonly container?: string;
+    /** `job` of the postgres_exporter targets; default "postgres-exporter". */
+    readonly postgresJob?: string;
+    /** `job` of the redis_exporter targets; default "redis-exporter". */
+    readonly redisJob?: string;
+    /**
+     * The RDS primary (its replicas are `<identifier>-replica-<n>`) and its allocated storage, which
+     * the free-storage ratio divides by; default the app name and `alerts.databaseStorageLow.allocatedGiB`.
+     */
+    readonly database?: { readonly identifier: string; readonly allocatedGiB: number };
+    /** Label carrying the RDS instance id on dbFreeStorageBytes; default YACE's. */
+    readonly dbInstanceLabel?: string;
+}
+
+// ---- human-readable values in the static parts of annotations ----
+
+/** 0.001 -> "0.1%", like Prometheus' humanizePercentage. */
+export function percent(ratio: number): string {
+    return `${+(ratio * 100).toPrecision(4)}%`;
+}
+
+/** 0.3 -> "300ms", 30 -> "30s", 5400 -> "1h 30m", like humanizeDuration. */
+export function seconds(s: number): string {
+    if (s < 1) return `${+(s * 1000).toPrecision(4)}ms`;
+    if (s < 60) return `${+s.toPrecision(4)}s`;
+    const parts: string[] = [];
+    let rest = Math.round(s);
+    for (const [unit, size] of [
+        ["d", 86400],
+        ["h", 3600],
+        ["m", 60],
+        ["s", 1],
+    ] as const) {
+        const n = Math.floor(rest / size);
+        rest -= n * size;
+        if (n > 0) parts.push(`${n}${unit}`);
+    }
+    return parts.join(" ");
+}
+
+/** 0.95 -> "p95", 0.999 -> "p99.9". */
+export const percentile = (q: number) => `p${+(q * 100).toPrecision(4)}`;
+
+/** A PromQL number literal without float noise (1 - 0.9995 -> 0.0005). */
+const lit = (n: number) => String(+n.toPrecision(10));
+
+/** Error budget as a ratio: 99.95 % -> 0.0005. */
+export const errorBudget = (availabilityPercent: number) =>
+    +(1 - availabilityPercent / 100).toFixed(10);
+
+// ---- rule groups ----
+
+/** The rule groups for one app: recording rules first in each group (rules in a group run in order). */
+export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
+    const cfg = input.monitoring;
+    const m = cfg.metrics;
+    const a = cfg.alerts;
+    const w = cfg.rateWindow;
+    const ns = input.namespace;
+    const app = `job="${input.appName}",namespace="${ns}"`;
+    const errors = `${m.httpStatusLabel}=~"5.."`;
+    const pods = `namespace="${ns}",container="${input.container ?? "app"}",pod=~"${input.appName}-(blue|green)-.+"`;
+    const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`;
+    const pg = `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`;
+    const redis = `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`;
+
+    const alert = (
+        name: AlertName,
+        severity: Severity,
+        forDuration: string,
+        expr: string,
+        summary: string,
+        description: string,
+        extraLabels: Record<string, string> = {},
+    ): AlertingRule => ({
+        alert: name,
+        expr,
+        for: forDuration,
+        labels: { severity, team: cfg.team, ...extraLabels },
+        annotations: { summary, description, runbook_url: `${cfg.runbookBaseUrl}${name}` },
+    });
+
+    /** 5xx ratio by `by`; a colour with requests but no 5xx series yet counts as 0, not absent. */
+    const errorRatio = (by: string, window: string, sel = app) =>
+        `(sum by (${by}) (rate(${m.httpRequests}{${sel},${errors}}[${window}])) ` +
+        `or 0 * sum by (${by}) (rate(${m.httpRequests}{${sel}}[${window}]))) ` +
+        `/ sum by (${by}) (rate(${m.httpRequests}{${sel}}[${window}]))`;
+    const quantile = (q: number, by: string) =>
+        `histogram_quantile(${q}, sum by (${by}, le) (rate(${m.httpDurationBucket}{${app}}[${w}])))`;
+
+    // AL-01 … AL-06, AL-14: the app's pods.
+    const appRules: AlertingRule[] = [];
+    for (const severity of ["warning", "critical"] as const) {
+        const t = a.highErrorRate[severity];
+        appRules.push(
+            alert(
+                "HighErrorRate",
+                severity,
+                t.for,
+                `${errorRatio("namespace, job", w)} > ${lit(t.threshold)}`,
+                "{{ $labels.job }}: {{ $value | humanizePercentage }} of requests fail with 5xx",
+                `The 5xx ratio of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizePercentage }}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+    appRules.push(
+        alert(
+            "APIUnresponsive",
+            "critical",
+            a.apiUnresponsive.for,
+            `${m.up}{${app}} == 0`,
+            "{{ $labels.job }}: target {{ $labels.instance }} is down",
+            `Prometheus has failed to scrape {{ $labels.instance }} (pod {{ $labels.pod }}, colour {{ $labels.color }}) for ${a.apiUnresponsive.for}: up == 0.`,
+        ),
+    );
+    for (const severity of ["warning", "critical"] as const) {
+        const t = a.highLatency[severity];
+        const p = percentile(t.quantile);
+        appRules.push(
+            alert(
+                "HighLatency",
+                severity,
+                t.for,
+                `${quantile(t.quantile, "namespace, job")} > ${lit(t.threshold)}`,
+                `{{ $labels.job }}: ${p} latency is {{ $value | humanizeDuration }}`,
+                `The ${p} request duration of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizeDuration }}, above the ${severity} threshold of ${seconds(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+    for (const severity of ["warning", "critical"] as const) {
+        const t = a.highCpu[severity];
+        appRules.push(
+            alert(
+                "HighCPU",
+                severity,
+                t.for,
+                `sum by (namespace, pod) (rate(${m.containerCpu}{${pods}}[${w}])) ` +
+                    `/ sum by (namespace, pod) (${m.containerLimits}{${pods},resource="cpu"}) > ${lit(t.threshold)}`,
+                "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit",
+                `Pod {{ $labels.pod }} in {{ $labels.namespace }} has used {{ $value | humanizePercentage }} of its CPU limit over ${w}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+    const mem = a.highMemory;
+    appRules.push(
+        alert(
+            "HighMemory",
+            "warning",
+            mem.warning.for,
+            `max by (namespace, pod) (${m.containerMemory}{${pods}}) > ${memoryBytes(mem.warning.threshold)}`,
+            "Pod {{ $labels.pod }} working set is {{ $value | humanize1024 }}B",
+            `Pod {{ $labels.pod }} in {{ $labels.namespace }} has a working set of {{ $value | humanize1024 }}B, above the warning threshold of ${mem.warning.threshold}B per pod for ${mem.warning.for}.`,
+        ),
+        alert(
+            "HighMemory",
+            "critical",
+            mem.critical.for,
+            `max by (namespace, pod) (${m.containerMemory}{${pods}}) ` +
+                `/ max by (namespace, pod) (${m.containerLimits}{${pods},resource="memory"}) > ${lit(mem.critical.threshold)}`,
+            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit",
+            `Pod {{ $labels.pod }} in {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of its memory limit, above the critical threshold of ${percent(mem.critical.threshold)} for ${mem.critical.for}; the OOM killer is next.`,
+        ),
+    );
+    const restarts = a.podRestarting;
+    appRules.push(
+        alert(
+            "PodRestarting",
+            "warning",
+            restarts.for,
+            `sum by (namespace, pod, container) (increase(${m.containerRestarts}{${pods}}[1h])) > ${lit(restarts.threshold)}`,
+            '{{ $labels.pod }} restarted {{ $value | printf "%.0f" }} times in the last hour',
+            `Container {{ $labels.container }} of pod {{ $labels.pod }} in {{ $labels.namespace }} restarted {{ $value | printf "%.0f" }} times in the last hour, more than ${lit(restarts.threshold)}. Check the previous logs and OOM kills.`,
+        ),
+    );
+    const hpaOn = "on (namespace, horizontalpodautoscaler)";
+    appRules.push(
+        alert(
+            "HPAAtMax",
+            "warning",
+            a.hpaAtMax.for,
+            `${m.hpaCurrentReplicas}{${hpas}} >= ${hpaOn} ${m.hpaMaxReplicas}{${hpas}} ` +
+                `and ${hpaOn} (${m.hpaMaxReplicas}{${hpas}} > ${hpaOn} ${m.hpaMinReplicas}{${hpas}})`,
+            'HPA {{ $labels.horizontalpodautoscaler }} is pinned at its maximum of {{ $value | printf "%.0f" }} replicas',
+            `HPA {{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has run at maxReplicas for ${a.hpaAtMax.for}: it cannot add capacity. Raise release:autoscaling.maxReplicas or find the load.`,
+        ),
+    );
+
+    // AL-07 … AL-11: the data tier, through postgres_exporter, redis_exporter and CloudWatch.
+    const dataRules: AlertingRule[] = [
+        alert(
+            "DatabaseDown",
+            "critical",
+            a.databaseDown.for,
+            `${m.pgUp}{${pg}} == 0`,
+            "PostgreSQL behind {{ $labels.instance }} is down",
+            `postgres_exporter {{ $labels.instance }} in {{ $labels.namespace }} has reported pg_up == 0 for ${a.databaseDown.for}: it cannot reach the database.`,
+        ),
+        alert(
+            "ReplicationLag",
+            "warning",
+            a.replicationLag.for,
+            `max by (namespace, job, instance) (${m.pgReplicationLag}{${pg}}) > ${lit(a.replicationLag.threshold)}`,
+            "Replication lag on {{ $labels.instance }} is {{ $value | humanizeDuration }}",
+            `The replica behind {{ $labels.instance }} is {{ $value | humanizeDuration }} behind the primary, above ${seconds(a.replicationLag.threshold)} for ${a.replicationLag.for}; reads from it are stale.`,
+        ),
+    ];
+    for (const severity of ["warning", "critical"] as const) {
+        const t = a.databaseConnectionPool[severity];
+        dataRules.push(
+            alert(
+                "DatabaseConnectionPool",
+                severity,
+                t.for,
+                `sum by (namespace, job, instance) (${m.pgConnections}{${pg}}) ` +
+                    `/ max by (namespace, job, instance) (${m.pgMaxConnections}{${pg}}) > ${lit(t.threshold)}`,
+                "PostgreSQL connections at {{ $value | humanizePercentage }} of max_connections",
+                `The database behind {{ $labels.instance }} uses {{ $value | humanizePercentage }} of max_connections, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+    const storage = a.databaseStorageLow;
+    const db = input.database ?? { identifier: input.appName, allocatedGiB: storage.allocatedGiB };
+    const allocated = db.allocatedGiB * 1024 ** 3;
+    const dbLabel = input.dbInstanceLabel ?? "dimension_DBInstanceIdentifier";
+    for (const severity of ["warning", "critical"] as const) {
+        const t = storage[severity];
+        dataRules.push(
+            alert(
+                "DatabaseStorageLow",
+                severity,
+                t.for,
+                `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${dbLabel}=~"${db.identifier}(-replica-[0-9]+)?"}) / ${allocated} < ${lit(t.threshold)}`,
+                `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
+                `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+    const lookups = `(sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}])) + sum by (namespace, job) (rate(${m.redisMisses}{${redis}}[${w}])))`;
+    for (const severity of ["warning", "critical"] as const) {
+        const t = a.cacheHitRatioLow[severity];
+        dataRules.push(
+            alert(
+                "CacheHitRatioLow",
+                severity,
+                t.for,
+                `sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}])) / ${lookups} < ${lit(t.threshold)} ` +
+                    `and on (namespace, job) ${lookups} > ${lit(a.cacheHitRatioLow.minLookupRate)}`,
+                "Redis hit ratio is {{ $value | humanizePercentage }}",
+                `The Redis hit ratio behind {{ $labels.job }} over ${w} is {{ $value | humanizePercentage }}, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+            ),
+        );
+    }
+
+    // AL-12: multiwindow, multi-burn-rate SLO alerts over recorded error ratios.
+    const budget = errorBudget(cfg.slo.availability);
+    const burns = cfg.slo.burnRates;
+    const windows = [
+        ...new Set(Object.values(burns).flatMap((b) => [b.shortWindow, b.longWindow])),
+    ];
+    const ratioRecord = (window: string) =>
+        `namespace_job:http_requests_errors:ratio_rate${window}`;
+    const sloRules: Rule[] = windows.map((window) => ({
+        record: ratioRecord(window),
+        expr: errorRatio("namespace, job", window),
+    }));
+    const burnNames = {
+        fast: "SLOBurnRateFast",
+        medium: "SLOBurnRateMedium",
+        slow: "SLOBurnRateSlow",
+    } as const;
+    for (const [key, b] of Object.entries(burns) as [
+        keyof typeof burns,
+        (typeof burns)["fast"],
+    ][]) {
+        const threshold = `(${lit(b.factor)} * ${lit(budget)})`;
+        const daysLeft = (30 * 86400) / b.factor;
+        sloRules.push(
+            alert(
+                burnNames[key],
+                b.severity,
+                b.for,
+                `${ratioRecord(b.longWindow)}{${app}} > ${threshold} ` +
+                    `and on (namespace, job) ${ratioRecord(b.shortWindow)}{${app}} > ${threshold}`,
+                `{{ $labels.job }} is burning its ${cfg.slo.availability}% error budget ${lit(b.factor)}× too fast`,
+                `{{ $value | humanizePercentage }} of requests to {{ $labels.job }} failed over the last ${b.longWindow} (and over ${b.shortWindow}), above ${lit(b.factor)} × the ${percent(budget)} error budget = ${percent(b.factor * budget)}. At this rate a 30-day budget is gone in ${seconds(daysLeft)}.`,
+                { slo: "availability", long_window: b.longWindow, short_window: b.shortWindow },
+            ),
+        );
+    }
+
+    // AL-13: per-colour ratios and p95 recorded, then canary vs stable in one expression each.
+    const byColor = "namespace, job, color";
+    const colorRate = `namespace_job_color:http_requests:rate${w}`;
+    const colorErrors = `namespace_job_color:http_requests_errors:ratio_rate${w}`;
+    const colorP95 = `namespace_job_color:http_request_duration_seconds:p95_rate${w}`;
+    const c = cfg.canary;
+    const canary = `${app},color="${input.canary}"`;
+    const stable = `${app},color="${input.stable}"`;
+    const trafficGuard = `and on (${byColor}) ${colorRate}{${canary}} > ${lit(c.minRequestRate)}`;
+    const stableValue = (record: string, filter: string) =>
+        `{{ with printf "${record}{job=%q,namespace=%q,color=%q}" $labels.job $labels.namespace "${input.stable}" | query }}{{ . | first | value | ${filter} }}{{ else }}no data{{ end }}`;
+    const canaryRules: Rule[] = [
+        { record: colorRate, expr: `sum by (${byColor}) (rate(${m.httpRequests}{${app}}[${w}]))` },
+        { record: colorErrors, expr: errorRatio(byColor, w) },
+        { record: colorP95, expr: quantile(0.95, byColor) },
+        alert(
+            "CanaryWorseThanStableErrors",
+            c.errorSeverity,
+            c.for,
+            `${colorErrors}{${canary}} > on (namespace, job) group_left () ${lit(c.errorRatioFactor)} * ${colorErrors}{${stable}} ` +
+                `and ${colorErrors}{${canary}} > ${lit(c.errorRatioFloor)} ${trafficGuard}`,
+            `Canary {{ $labels.color }} fails {{ $value | humanizePercentage }} of requests, more than ${lit(c.errorRatioFactor)}× stable ${input.stable}`,
+            `During the shift the canary colour {{ $labels.color }} of {{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests over ${w} against ${stableValue(colorErrors, "humanizePercentage")} on stable ${input.stable} (limit: ${lit(c.errorRatioFactor)}× stable and at least ${percent(c.errorRatioFloor)}). Set release:traffic.canaryWeight to 0 to roll back.`,
+            { stable_color: input.stable },
+        ),
+        alert(
+            "CanaryWorseThanStableLatency",
+            c.latencySeverity,
+            c.for,
+            `${colorP95}{${canary}} > on (namespace, job) group_left () ${lit(c.latencyFactor)} * ${colorP95}{${stable}} ` +
+                `and ${colorP95}{${canary}} > ${lit(c.latencyFloor)} ${trafficGuard}`,
+            `Canary {{ $labels.color }} p95 latency is {{ $value | humanizeDuration }}, more than ${lit(c.latencyFactor)}× stable ${input.stable}`,
+            `During the shift the p95 request duration of the canary colour {{ $labels.color }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over ${w} against ${stableValue(colorP95, "humanizeDuration")} on stable ${input.stable} (limit: ${lit(c.latencyFactor)}× stable and at least ${seconds(c.latencyFloor)}). Set release:traffic.canaryWeight to 0 to roll back.`,
+            { stable_color: input.stable },
+        ),
+    ];
+
+    const group = (suffix: string, rules: Rule[]): RuleGroup => ({
+        name: `${input.appName}.${suffix}`,
+        rules,
+    });
+    return [
+        group("slo", sloRules),
+        group("canary", canaryRules),
+        group("app", appRules),
+        group("data", dataRules),
+    ];
+}
+
+/** Every alerting rule in the groups, flattened. */
+export function alertingRules(groups: readonly RuleGroup[]): AlertingRule[] {
+    return groups.flatMap((g) => g.rules.filter(isAlertingRule));
+}
