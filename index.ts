@@ -1,6 +1,7 @@
 // Entry point: read the stack config, then wire the components. Decisions live in components/.
 import { AppNamespace } from "./components/appNamespace";
 import { AppSecret } from "./components/appSecret";
+import { Alerting } from "./components/alerting";
 import { colorCapacity, imageVersion, trafficSplit } from "./components/capacity";
 import { ColorDeployment } from "./components/colorDeployment";
 import { COLORS, loadStackConfig } from "./components/config";
@@ -96,6 +97,30 @@ const router = new TrafficRouter(`${app.name}-router`, {
     gates: [...colors.map((c) => c.workload.deployment), ...(data?.gates ?? [])],
 });
 
+// Alerts (AL-01 … AL-14), ServiceMonitors and the release dashboard, from `release:monitoring`.
+const alerting = cfg.monitoring
+    ? new Alerting(`${app.name}-alerting`, {
+          namespace: ns.name,
+          metricsPath: app.health.metrics,
+          rules: {
+              appName: app.name,
+              namespace: app.namespace,
+              stable: split.stable,
+              canary: split.canary,
+              monitoring: cfg.monitoring,
+              database: cfg.database && {
+                  identifier: cfg.database.identifier,
+                  allocatedGiB: cfg.database.allocatedStorageGb,
+              },
+          },
+          // The data tier's exporter Services (app.kubernetes.io/name, port "metrics").
+          exporters: [
+              ...(cfg.database ? ["postgres-exporter"] : []),
+              ...(cfg.cache ? ["redis-exporter"] : []),
+          ],
+      })
+    : undefined;
+
 export const stage = cfg.stage;
 export const url = `https://${app.host}`;
 export const stableColor = split.stable;
@@ -119,3 +144,4 @@ export const database = data?.database
     : null;
 export const cache = data?.cache ? { endpoint: data.cache.endpoint } : null;
 export const dataStoreSecret = data?.secretName ?? null;
+export const alertCount = alerting?.alertCount ?? 0;

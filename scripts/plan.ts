@@ -17,6 +17,7 @@ import {
 import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
 import { loadBase, PlanBaseError } from "./lib/planBase";
 import { renderMarkdown, renderText, reviewPlans } from "./lib/planDiff";
+import { writeRulesFile } from "./lib/rulesFile";
 import { loadStackInput, StackFileError, type StackInput } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
@@ -134,6 +135,7 @@ async function main(): Promise<number> {
 
     const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
     const written = writeOutDir(outDir, doc);
+    const rulesFile = writeRulesFile(outDir, plan);
 
     if (args.diff !== undefined) {
         const log = console.log;
@@ -153,6 +155,7 @@ async function main(): Promise<number> {
         const rel = (p: string) => path.relative(process.cwd(), p) || ".";
         console.log(renderSummary(plan, rel(input.file)));
         console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
+        if (rulesFile) console.log(`Wrote the Prometheus rules to ${rel(rulesFile)}`);
     }
     return exitCode;
 }
