@@ -11,7 +11,7 @@ import {
 import { planStack } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const meta = (name: string) => ({ name, namespace: "nova-prod", labels: { app: "nova-api" } });
 const podSpec = () => ({
