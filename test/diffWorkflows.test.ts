@@ -7,7 +7,7 @@ import { parse } from "yaml";
 
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 function load(file: string): { doc: Obj; text: string } {
     const text = fs.readFileSync(path.join(DIR, file), "utf8");
