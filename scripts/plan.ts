@@ -1,6 +1,7 @@
 // `npm run plan -- <stack|file> [--out DIR] [--json] [--diff BASE [--format text|markdown]]`: the
 // offline plan of a stack; with --diff, what changes against BASE (a git ref or a --json plan file).
 // Exit codes: 0 planned; 1 invalid config or usage (or a base that does not plan);
+// 2 a mandatory policy violation (policies/, run offline on the planned graph);
 // 3 a rendered Kubernetes object fails its upstream schema.
 import * as fs from "fs";
 import * as path from "path";
@@ -17,6 +18,13 @@ import {
 import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
 import { loadBase, PlanBaseError } from "./lib/planBase";
 import { renderMarkdown, renderText, reviewPlans } from "./lib/planDiff";
+import {
+    hasMandatory,
+    PolicyConfigError,
+    renderViolations,
+    runPolicies,
+    type Violation,
+} from "./lib/policyRunner";
 import { writeRulesFile } from "./lib/rulesFile";
 import { loadStackInput, StackFileError, type StackInput } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
@@ -34,8 +42,14 @@ interface Args {
 /** Exit code when a rendered Kubernetes object fails its schema. */
 export const EXIT_SCHEMA = 3;
 
+/** Exit code when a mandatory policy is violated. */
+export const EXIT_POLICY = 2;
+
 /** The --json document: the plan plus what later steps add. Keep field names stable. */
-export type PlanDocument = Plan;
+export type PlanDocument = Plan & {
+    /** Policy pack findings, mandatory first: resource is "type::name", or null for the stack. */
+    violations: Violation[];
+};
 
 class UsageError extends Error {}
 
@@ -122,7 +136,6 @@ async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const input = loadStackInput(args.stack);
     const plan = await runPlan(input, args.json || args.diff !== undefined);
-    const doc: PlanDocument = { ...plan };
     let exitCode = 0;
 
     const schemaProblems = validatePlanManifests(plan);
@@ -132,6 +145,13 @@ async function main(): Promise<number> {
         exitCode = EXIT_SCHEMA;
         return exitCode;
     }
+
+    // The policy config follows release:stage (policies/policy-config.<stage>.json).
+    const policyRun = await runPolicies(plan, {
+        stage: String(input.config[`${input.project}:stage`] ?? plan.outputs.stage),
+    });
+    const doc: PlanDocument = { ...plan, violations: policyRun.violations };
+    if (hasMandatory(policyRun)) exitCode = EXIT_POLICY;
 
     const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
     const written = writeOutDir(outDir, doc);
@@ -149,13 +169,16 @@ async function main(): Promise<number> {
             text,
         );
         process.stdout.write(text);
+        if (policyRun.violations.length > 0) console.error(renderViolations(policyRun));
     } else if (args.json) {
         process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+        if (policyRun.violations.length > 0) console.error(renderViolations(policyRun));
     } else {
         const rel = (p: string) => path.relative(process.cwd(), p) || ".";
         console.log(renderSummary(plan, rel(input.file)));
         console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
         if (rulesFile) console.log(`Wrote the Prometheus rules to ${rel(rulesFile)}`);
+        console.log(`\n${renderViolations(policyRun)}`);
     }
     return exitCode;
 }
@@ -167,6 +190,7 @@ main().then(
             err instanceof ConfigError ||
             err instanceof StackFileError ||
             err instanceof PlanBaseError ||
+            err instanceof PolicyConfigError ||
             err instanceof UsageError
         ) {
             console.error(err.message);

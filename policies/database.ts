@@ -1,0 +1,232 @@
+// RDS PostgreSQL rules (CL-03, CL-09, CL-10, CL-21, CL-35 … CL-37). Data is sacred: prod rules
+// make sure no release can lose it.
+import * as aws from "@pulumi/aws";
+import {
+    validateResourceOfType,
+    type PolicyResource,
+    type ResourceValidationPolicy,
+    type StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+    dependencyClosure,
+    isRoute,
+    majorVersion,
+    podLabelsOf,
+    routedDeployments,
+    TYPES,
+    type Props,
+} from "./util";
+
+const dbName = (props: Props, name: string) => String(props.identifier ?? name);
+
+/** Read replicas copy the primary: backups, final snapshots and Multi-AZ belong to the primary. */
+const isReplica = (props: Props) => !!props.replicateSourceDb;
+
+export const rdsStorageEncrypted: ResourceValidationPolicy = {
+    name: "rds-storage-encrypted",
+    description: "RDS instances must encrypt their storage at rest.",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (db.storageEncrypted !== true) {
+            report(`RDS instance ${dbName(db, args.name)} storageEncrypted must be true`);
+        }
+    }),
+};
+
+export const rdsNotPublic: ResourceValidationPolicy = {
+    name: "rds-not-public",
+    description: "RDS instances must not be publicly accessible.",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (db.publiclyAccessible === true) {
+            report(`RDS instance ${dbName(db, args.name)} publiclyAccessible must be false`);
+        }
+    }),
+};
+
+export const rdsBackupRetention: ResourceValidationPolicy = {
+    name: "rds-backup-retention",
+    description: "RDS automated backups must be kept for at least the configured number of days.",
+    configSchema: {
+        properties: {
+            minDays: {
+                type: "integer",
+                minimum: 1,
+                maximum: 35,
+                default: 7,
+                description: "Lowest allowed backupRetentionPeriod (runbook 000: 7 daily backups).",
+            },
+        },
+    },
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (isReplica(db)) args.notApplicable("read replica: the primary keeps the backups");
+        const { minDays } = args.getConfig<{ minDays: number }>();
+        const days = db.backupRetentionPeriod ?? 0;
+        if (days < minDays) {
+            report(
+                `RDS instance ${dbName(db, args.name)} backupRetentionPeriod must be at least ${minDays} days (got ${days})`,
+            );
+        }
+    }),
+};
+
+export const rdsMultiAz: ResourceValidationPolicy = {
+    name: "rds-multi-az",
+    description: "Production RDS primaries must be Multi-AZ.",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (isReplica(db)) args.notApplicable("read replica: it is the standby copy itself");
+        if (db.multiAz !== true) {
+            report(`RDS instance ${dbName(db, args.name)} multiAz must be true`);
+        }
+    }),
+};
+
+export const rdsDeletionProtection: ResourceValidationPolicy = {
+    name: "rds-deletion-protection",
+    description:
+        "Production RDS instances must have deletion protection and take a final snapshot on delete.",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        const name = dbName(db, args.name);
+        if (db.deletionProtection !== true) {
+            report(`RDS instance ${name} deletionProtection must be true`);
+        }
+        // RDS takes no final snapshot of a read replica; the primary's covers the data.
+        if (!isReplica(db) && (db.skipFinalSnapshot === true || !db.finalSnapshotIdentifier)) {
+            report(
+                `RDS instance ${name} must take a final snapshot (skipFinalSnapshot false and finalSnapshotIdentifier set)`,
+            );
+        }
+    }),
+};
+
+export const rdsProtected: ResourceValidationPolicy = {
+    name: "rds-protected",
+    description: "Production RDS instances must carry Pulumi's protect option.",
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (!args.opts.protect) {
+            report(`RDS instance ${dbName(db, args.name)} must have the protect resource option`);
+        }
+    }),
+};
+
+export const rdsEngineVersion: ResourceValidationPolicy = {
+    name: "rds-engine-version",
+    description:
+        "RDS PostgreSQL must run a pinned engine version of at least the configured major.",
+    configSchema: {
+        properties: {
+            minMajor: {
+                type: "integer",
+                default: 15,
+                description: "Lowest allowed PostgreSQL major version (CL-35: 15+).",
+            },
+        },
+    },
+    validateResource: validateResourceOfType(aws.rds.Instance, (db, args, report) => {
+        if (!/postgres/.test(String(db.engine ?? ""))) {
+            args.notApplicable(`engine ${db.engine ?? "(unset)"} is not PostgreSQL`);
+        }
+        const { minMajor } = args.getConfig<{ minMajor: number }>();
+        const major = majorVersion(db.engineVersion);
+        if (!(major >= minMajor)) {
+            report(
+                `RDS instance ${dbName(db, args.name)} engineVersion must be PostgreSQL ${minMajor} or later (got ${db.engineVersion ?? "unset"})`,
+            );
+        }
+    }),
+};
+
+/** Resolves the parameter group an instance names, by dependency or by name. */
+function parameterGroupOf(db: PolicyResource, resources: PolicyResource[]) {
+    const wanted = db.props.parameterGroupName;
+    const byDependency = (db.propertyDependencies.parameterGroupName ?? []).find(
+        (r) => r.type === TYPES.rdsParameterGroup,
+    );
+    if (byDependency) return byDependency;
+    return resources.find(
+        (r) =>
+            r.type === TYPES.rdsParameterGroup &&
+            wanted !== undefined &&
+            (r.props.name === wanted || r.props.id === wanted || r.name === wanted),
+    );
+}
+
+export const rdsForceSsl: StackValidationPolicy = {
+    name: "rds-force-ssl",
+    description:
+        "RDS PostgreSQL must use a parameter group in the stack that sets rds.force_ssl = 1.",
+    validateStack: (args, report) => {
+        const dbs = args.resources.filter(
+            (r) => r.type === TYPES.rdsInstance && /postgres/.test(String(r.props.engine ?? "")),
+        );
+        if (dbs.length === 0) args.notApplicable("no RDS PostgreSQL instance in the stack");
+        for (const db of dbs) {
+            const name = dbName(db.props, db.name);
+            const pg = parameterGroupOf(db, args.resources);
+            if (!pg) {
+                report(
+                    `RDS instance ${name} must use a parameter group from this stack that sets rds.force_ssl = 1 (got ${db.props.parameterGroupName ?? "the engine default"})`,
+                    db.urn,
+                );
+                continue;
+            }
+            const force = ((pg.props.parameters ?? []) as Props[]).find(
+                (p) => p.name === "rds.force_ssl",
+            );
+            if (String(force?.value) !== "1") {
+                report(
+                    `RDS parameter group ${pg.props.name ?? pg.name} must set rds.force_ssl = 1 (got ${force?.value ?? "unset"})`,
+                    pg.urn,
+                );
+            }
+        }
+    },
+};
+
+export const releaseSnapshot: StackValidationPolicy = {
+    name: "rds-release-snapshot",
+    description:
+        "While a new version is deployed, every routing object must depend on a release snapshot of the database.",
+    configSchema: {
+        properties: {
+            versionLabel: {
+                type: "string",
+                default: "version",
+                description: "Pod label carrying the app version.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const dbs = args.resources.filter((r) => r.type === TYPES.rdsInstance);
+        if (dbs.length === 0) args.notApplicable("no RDS instance in the stack");
+        const { versionLabel } = args.getConfig<{ versionLabel: string }>();
+        const versions = new Set(
+            routedDeployments(args.resources)
+                .map((x) => podLabelsOf(x.deployment.props)[versionLabel])
+                .filter((v) => v !== undefined),
+        );
+        if (versions.size < 2) args.notApplicable("only one app version is deployed");
+        const list = [...versions].sort().join(", ");
+        for (const route of args.resources.filter(isRoute)) {
+            const snapshot = [...dependencyClosure(route)].find(
+                (d) => d.type === TYPES.rdsSnapshot,
+            );
+            if (!snapshot) {
+                report(
+                    `${String(route.props.kind)} ${route.props.metadata?.name ?? route.name} must depend on an aws.rds.Snapshot taken for this release (versions ${list} are deployed)`,
+                    route.urn,
+                );
+            }
+        }
+    },
+};
+
+export const databasePolicies = [
+    rdsStorageEncrypted,
+    rdsNotPublic,
+    rdsBackupRetention,
+    rdsMultiAz,
+    rdsDeletionProtection,
+    rdsProtected,
+    rdsEngineVersion,
+    rdsForceSsl,
+    releaseSnapshot,
+];

@@ -1,0 +1,314 @@
+// Kubernetes workload rules (CL-01, CL-04, CL-23 … CL-27). Resource rules check every pod-running
+// kind; stack rules look at the workloads behind the router.
+import * as k8s from "@pulumi/kubernetes";
+import {
+    validateResourceOfType,
+    type ResourceValidation,
+    type ResourceValidationPolicy,
+    type StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+    containersOf,
+    podLabelsOf,
+    podSpecOf,
+    routedDeployments,
+    selectorMatches,
+    namespaceOf,
+    nameOf,
+    TYPES,
+    type Args,
+    type Props,
+    type Report,
+} from "./util";
+
+type WorkloadCheck = (props: Props, args: Args, report: Report) => void;
+
+/** One typed validation per pod-running kind, so each runs only on its own type. */
+function forWorkloads(check: WorkloadCheck, longRunningOnly = false): ResourceValidation[] {
+    const wrap =
+        (kind: string) =>
+        (props: unknown, args: Args, report: Report): void => {
+            const p = props as Props;
+            if (!podSpecOf(p)) args.notApplicable(`${kind} has no pod template`);
+            check(p, args, report);
+        };
+    const longRunning = [
+        validateResourceOfType(k8s.apps.v1.Deployment, wrap("Deployment")),
+        validateResourceOfType(k8s.apps.v1.StatefulSet, wrap("StatefulSet")),
+        validateResourceOfType(k8s.apps.v1.DaemonSet, wrap("DaemonSet")),
+    ];
+    if (longRunningOnly) return longRunning;
+    return [
+        ...longRunning,
+        validateResourceOfType(k8s.batch.v1.Job, wrap("Job")),
+        validateResourceOfType(k8s.batch.v1.CronJob, wrap("CronJob")),
+    ];
+}
+
+/** True when the image names a digest, or a tag other than `latest`. */
+export function isPinnedImage(image: string | undefined): boolean {
+    if (!image) return false;
+    if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+    const lastSlash = image.lastIndexOf("/");
+    const colon = image.indexOf(":", lastSlash + 1);
+    if (colon < 0) return false;
+    const tag = image.slice(colon + 1);
+    return tag !== "" && tag !== "latest";
+}
+
+export const imagePinned: ResourceValidationPolicy = {
+    name: "k8s-image-pinned",
+    description: "Every container image must be pinned to a version tag or a digest, never latest.",
+    validateResource: forWorkloads((props, _args, report) => {
+        for (const { c, label } of containersOf(podSpecOf(props))) {
+            if (!isPinnedImage(c.image)) {
+                report(
+                    `${label} image must be pinned to a version tag other than latest or a digest (got "${c.image ?? ""}")`,
+                );
+            }
+        }
+    }),
+};
+
+export const resourcesSet: ResourceValidationPolicy = {
+    name: "k8s-resources-set",
+    description: "Every container must declare CPU and memory requests and limits.",
+    validateResource: forWorkloads((props, _args, report) => {
+        for (const { c, label } of containersOf(podSpecOf(props))) {
+            const missing: string[] = [];
+            for (const kind of ["requests", "limits"] as const) {
+                for (const res of ["cpu", "memory"]) {
+                    if (c.resources?.[kind]?.[res] === undefined) missing.push(`${kind}.${res}`);
+                }
+            }
+            if (missing.length > 0) {
+                report(`${label} must set resources ${missing.join(", ")}`);
+            }
+        }
+    }),
+};
+
+export const probesSet: ResourceValidationPolicy = {
+    name: "k8s-probes-set",
+    description: "Every long-running container must have liveness and readiness probes.",
+    validateResource: forWorkloads((props, _args, report) => {
+        for (const { c, label } of containersOf({ containers: podSpecOf(props)?.containers })) {
+            const missing = (["livenessProbe", "readinessProbe"] as const).filter((p) => !c[p]);
+            if (missing.length > 0) report(`${label} must have a ${missing.join(" and a ")}`);
+        }
+    }, true),
+};
+
+export const restrictedSecurityContext: ResourceValidationPolicy = {
+    name: "k8s-restricted-security-context",
+    description:
+        "Containers must run as non-root, without privilege escalation, on a read-only root filesystem.",
+    validateResource: forWorkloads((props, _args, report) => {
+        const pod = podSpecOf(props) ?? {};
+        const podSc = (pod.securityContext ?? {}) as Props;
+        for (const { c, label } of containersOf(pod)) {
+            const sc = c.securityContext ?? {};
+            const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
+            const uid = sc.runAsUser ?? podSc.runAsUser;
+            if (nonRoot !== true || uid === 0) {
+                report(`${label} must run as non-root (securityContext.runAsNonRoot: true)`);
+            }
+            if (sc.allowPrivilegeEscalation !== false || sc.privileged === true) {
+                report(
+                    `${label} must set securityContext.allowPrivilegeEscalation: false and not be privileged`,
+                );
+            }
+            if (sc.readOnlyRootFilesystem !== true) {
+                report(`${label} must set securityContext.readOnlyRootFilesystem: true`);
+            }
+        }
+    }),
+};
+
+/** Names that hold secrets; mirrors components/config/rules.ts SECRET_ENV_NAME. */
+export const DEFAULT_SECRET_ENV_PATTERN =
+    "(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL|CONNECTION_STRING|DSN)";
+
+export const noLiteralSecretEnv: ResourceValidationPolicy = {
+    name: "k8s-no-literal-secret-env",
+    description:
+        "Environment variables whose names look like secrets must come from a Secret (valueFrom), not a literal.",
+    configSchema: {
+        properties: {
+            namePattern: {
+                type: "string",
+                default: DEFAULT_SECRET_ENV_PATTERN,
+                description: "Case-insensitive regular expression for secret-looking names.",
+            },
+        },
+    },
+    validateResource: forWorkloads((props, args, report) => {
+        const { namePattern } = args.getConfig<{ namePattern: string }>();
+        const re = new RegExp(namePattern, "i");
+        for (const { c, label } of containersOf(podSpecOf(props))) {
+            for (const e of c.env ?? []) {
+                if (re.test(e.name) && e.value !== undefined && e.valueFrom === undefined) {
+                    report(
+                        `${label} env ${e.name} must come from a Secret (valueFrom.secretKeyRef), not a literal value`,
+                    );
+                }
+            }
+        }
+    }),
+};
+
+export const corsNotWildcard: ResourceValidationPolicy = {
+    name: "k8s-cors-not-wildcard",
+    description: "The app's CORS origins must list explicit domains, never `*`.",
+    configSchema: {
+        properties: {
+            envNames: {
+                type: "array",
+                items: { type: "string" },
+                default: [
+                    "CORS_ORIGINS",
+                    "CORS_ORIGIN",
+                    "CORS_ALLOWED_ORIGINS",
+                    "ALLOWED_ORIGINS",
+                    "ACCESS_CONTROL_ALLOW_ORIGIN",
+                ],
+                description: "Environment variables holding the allowed CORS origins.",
+            },
+        },
+    },
+    validateResource: forWorkloads((props, args, report) => {
+        const { envNames } = args.getConfig<{ envNames: string[] }>();
+        const names = new Set(envNames.map((n) => n.toUpperCase()));
+        for (const { c, label } of containersOf(podSpecOf(props))) {
+            for (const e of c.env ?? []) {
+                if (!names.has(e.name.toUpperCase()) || typeof e.value !== "string") continue;
+                const origins = e.value.split(/[\s,]+/).filter((o) => o !== "");
+                if (origins.some((o) => o.includes("*"))) {
+                    report(
+                        `${label} env ${e.name} must list explicit origins, not a wildcard (got "${e.value}")`,
+                    );
+                }
+            }
+        }
+    }),
+};
+
+export const hpaMinReplicas: ResourceValidationPolicy = {
+    name: "k8s-hpa-min-replicas",
+    description:
+        "Every HorizontalPodAutoscaler must keep at least the configured minimum of replicas.",
+    configSchema: {
+        properties: {
+            minReplicas: {
+                type: "integer",
+                minimum: 1,
+                default: 3,
+                description: "Lowest allowed spec.minReplicas (runbook 004: 3 in prod).",
+            },
+        },
+    },
+    validateResource: validateResourceOfType(
+        k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        (hpa, args, report) => {
+            const { minReplicas } = args.getConfig<{ minReplicas: number }>();
+            const actual = hpa.spec?.minReplicas ?? 1;
+            if (actual < minReplicas) {
+                report(
+                    `HorizontalPodAutoscaler ${hpa.metadata?.name ?? args.name} spec.minReplicas must be at least ${minReplicas} (got ${actual})`,
+                );
+            }
+        },
+    ),
+};
+
+export const routedGracefulShutdown: StackValidationPolicy = {
+    name: "k8s-routed-graceful-shutdown",
+    description:
+        "Workloads behind the router must have a termination grace period and a preStop hook on every container.",
+    configSchema: {
+        properties: {
+            minGracePeriodSeconds: {
+                type: "integer",
+                minimum: 1,
+                default: 30,
+                description: "Lowest allowed terminationGracePeriodSeconds.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const routed = routedDeployments(args.resources);
+        if (routed.length === 0) args.notApplicable("no Deployment is behind a routing object");
+        const { minGracePeriodSeconds } = args.getConfig<{ minGracePeriodSeconds: number }>();
+        for (const { deployment: d } of routed) {
+            const pod = podSpecOf(d.props) ?? {};
+            // Kubernetes' default grace period is 30 s when the field is absent.
+            const grace = pod.terminationGracePeriodSeconds ?? 30;
+            if (grace < minGracePeriodSeconds) {
+                report(
+                    `Deployment ${nameOf(d.props)} terminationGracePeriodSeconds must be at least ${minGracePeriodSeconds} (got ${grace})`,
+                    d.urn,
+                );
+            }
+            for (const { c, label } of containersOf({ containers: pod.containers })) {
+                if (!c.lifecycle?.preStop) {
+                    report(
+                        `Deployment ${nameOf(d.props)} ${label} must have a lifecycle.preStop hook so routers drain it before it stops`,
+                        d.urn,
+                    );
+                }
+            }
+        }
+    },
+};
+
+export const routedColourHasHpaAndPdb: StackValidationPolicy = {
+    name: "k8s-routed-colour-has-hpa-and-pdb",
+    description:
+        "Every Deployment that receives traffic must have a HorizontalPodAutoscaler and a PodDisruptionBudget.",
+    validateStack: (args, report) => {
+        const live = routedDeployments(args.resources).filter((x) => x.weight > 0);
+        if (live.length === 0) args.notApplicable("no Deployment receives traffic");
+        for (const { deployment: d, weight } of live) {
+            const name = nameOf(d.props);
+            const ns = namespaceOf(d.props);
+            const hpa = args.resources.find(
+                (h) =>
+                    h.type === TYPES.hpa &&
+                    namespaceOf(h.props) === ns &&
+                    h.props.spec?.scaleTargetRef?.kind === "Deployment" &&
+                    h.props.spec?.scaleTargetRef?.name === name,
+            );
+            if (!hpa) {
+                report(
+                    `Deployment ${name} receives ${weight} % of traffic, so it must have a HorizontalPodAutoscaler`,
+                    d.urn,
+                );
+            }
+            const labels = podLabelsOf(d.props);
+            const pdb = args.resources.find(
+                (p) =>
+                    p.type === TYPES.pdb &&
+                    namespaceOf(p.props) === ns &&
+                    selectorMatches(p.props.spec?.selector?.matchLabels, labels),
+            );
+            if (!pdb) {
+                report(
+                    `Deployment ${name} receives ${weight} % of traffic, so it must have a PodDisruptionBudget selecting its pods`,
+                    d.urn,
+                );
+            }
+        }
+    },
+};
+
+export const kubernetesPolicies = [
+    imagePinned,
+    resourcesSet,
+    probesSet,
+    restrictedSecurityContext,
+    noLiteralSecretEnv,
+    corsNotWildcard,
+    hpaMinReplicas,
+    routedGracefulShutdown,
+    routedColourHasHpaAndPdb,
+];

@@ -1,0 +1,28 @@
+// The pack's policies, in one array. Importing this has no side effects: `new PolicyPack` (which
+// starts the engine's gRPC server) lives only in index.ts.
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { cachePolicies } from "./cache";
+import { databasePolicies } from "./database";
+import { kubernetesPolicies } from "./kubernetes";
+import { monitoringPolicies } from "./monitoring";
+import { networkPolicies } from "./network";
+import { releasePolicies } from "./release";
+import { secretsPolicies } from "./secrets";
+
+export const PACK_NAME = "release-guardrails";
+
+/**
+ * Level when no policy config says otherwise: strict, so a stack run without
+ * `--policy-pack-config` is held to the prod rules.
+ */
+export const DEFAULT_ENFORCEMENT: EnforcementLevel = "mandatory";
+
+export const policies: Policies = [
+    ...kubernetesPolicies,
+    ...releasePolicies,
+    ...databasePolicies,
+    ...cachePolicies,
+    ...networkPolicies,
+    ...secretsPolicies,
+    ...monitoringPolicies,
+];

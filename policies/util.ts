@@ -1,0 +1,260 @@
+// Small readers shared by the rules: pod specs of every workload kind, label selectors, the
+// routing objects' backends. Pure functions over resource props; no Pulumi runtime needed.
+import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Props = Record<string, any>;
+
+/** The value the offline plan shows for a Pulumi secret (scripts/lib/plan.ts SECRET_TEXT). */
+export const SECRET_MARKER = "[secret]";
+
+export const TYPES = {
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
+    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+    httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+    prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+    serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+    podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+    rdsInstance: "aws:rds/instance:Instance",
+    rdsSnapshot: "aws:rds/snapshot:Snapshot",
+    rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+    replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+} as const;
+
+/** "type::name", the key the plan and the violations use. */
+export const keyOf = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+
+export interface Container {
+    name?: string;
+    image?: string;
+    env?: { name: string; value?: string; valueFrom?: unknown }[];
+    resources?: { requests?: Props; limits?: Props };
+    livenessProbe?: unknown;
+    readinessProbe?: unknown;
+    lifecycle?: { preStop?: unknown };
+    securityContext?: Props;
+}
+
+/** Pod spec of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob. */
+export function podSpecOf(props: Props): Props | undefined {
+    const spec = props?.spec;
+    if (!spec) return undefined;
+    if (spec.jobTemplate) return spec.jobTemplate.spec?.template?.spec;
+    return spec.template?.spec;
+}
+
+/** Pod template labels of a workload. */
+export function podLabelsOf(props: Props): Record<string, string> {
+    const spec = props?.spec ?? {};
+    const tpl = spec.jobTemplate ? spec.jobTemplate.spec?.template : spec.template;
+    return tpl?.metadata?.labels ?? {};
+}
+
+/** Every container, init containers included, with a label for messages. */
+export function containersOf(pod: Props | undefined): { c: Container; label: string }[] {
+    if (!pod) return [];
+    return [
+        ...((pod.initContainers ?? []) as Container[]).map((c) => ({
+            c,
+            label: `init container "${c.name ?? "?"}"`,
+        })),
+        ...((pod.containers ?? []) as Container[]).map((c) => ({
+            c,
+            label: `container "${c.name ?? "?"}"`,
+        })),
+    ];
+}
+
+export function selectorMatches(
+    selector: Record<string, string> | undefined,
+    labels: Record<string, string>,
+): boolean {
+    if (!selector || Object.keys(selector).length === 0) return false;
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+export const nameOf = (props: Props): string | undefined => props?.metadata?.name;
+export const namespaceOf = (props: Props): string | undefined => props?.metadata?.namespace;
+
+/** A weighted backend of a routing object: the Service name and its weight in percent. */
+export interface RoutedBackend {
+    route: PolicyResource;
+    service: string;
+    namespace?: string;
+    weight: number;
+    host?: string;
+    kind?: "primary" | "canary" | "alb";
+    /** Backends in one group share the traffic: an HTTPRoute rule or an ALB action. */
+    group?: string;
+}
+
+const ALB_ACTION_PREFIX = "alb.ingress.kubernetes.io/actions.";
+
+function parseJson(text: unknown): Props | undefined {
+    if (typeof text !== "string") return undefined;
+    try {
+        return JSON.parse(text) as Props;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The backends that take live (unconditioned) traffic on each routing object: HTTPRoute rules
+ * without header matches, the ALB weighted forward action, the nginx primary (100 − canary weight)
+ * and canary Ingress. Preview routes (header-matched) are left out: they carry no weight.
+ */
+export function routedBackends(resources: PolicyResource[]): RoutedBackend[] {
+    const out: RoutedBackend[] = [];
+    for (const r of resources) {
+        const ns = namespaceOf(r.props);
+        if (r.type === TYPES.httpRoute) {
+            for (const [i, rule] of ((r.props.spec?.rules ?? []) as Props[]).entries()) {
+                const headerMatched = ((rule.matches ?? []) as Props[]).some(
+                    (m) => (m.headers ?? []).length > 0,
+                );
+                if (headerMatched) continue;
+                const refs = (rule.backendRefs ?? []) as Props[];
+                for (const b of refs) {
+                    const weight = refs.length === 1 && b.weight === undefined ? 100 : b.weight;
+                    out.push({
+                        route: r,
+                        service: b.name,
+                        namespace: b.namespace ?? ns,
+                        weight,
+                        group: `rule ${i}`,
+                    });
+                }
+            }
+        } else if (r.type === TYPES.ingress) {
+            out.push(...ingressBackends(r));
+        }
+    }
+    // nginx: the primary Ingress keeps what the canary Ingresses for its host take away.
+    for (const b of out) {
+        if (b.kind !== "primary") continue;
+        const taken = out
+            .filter((c) => c.kind === "canary" && c.host === b.host)
+            .reduce((sum, c) => sum + (Number(c.weight) || 0), 0);
+        b.weight = Math.max(0, 100 - taken);
+    }
+    return out;
+}
+
+function ingressBackends(r: PolicyResource): RoutedBackend[] {
+    const ns = namespaceOf(r.props);
+    const ann = (r.props.metadata?.annotations ?? {}) as Record<string, string>;
+    const out: RoutedBackend[] = [];
+    const canary = ann["nginx.ingress.kubernetes.io/canary"] === "true";
+    const canaryWeight = Number(ann["nginx.ingress.kubernetes.io/canary-weight"] ?? 0);
+    for (const rule of (r.props.spec?.rules ?? []) as Props[]) {
+        for (const p of (rule.http?.paths ?? []) as Props[]) {
+            const svc = p.backend?.service;
+            if (!svc?.name) continue;
+            if (svc.port?.name === "use-annotation") {
+                // ALB: only the action without a condition annotation carries live traffic.
+                if (ann[`alb.ingress.kubernetes.io/conditions.${svc.name}`] !== undefined) continue;
+                const action = parseJson(ann[`${ALB_ACTION_PREFIX}${svc.name}`]);
+                for (const tg of (action?.forwardConfig?.targetGroups ?? []) as Props[]) {
+                    out.push({
+                        route: r,
+                        service: tg.serviceName,
+                        namespace: ns,
+                        weight: tg.weight,
+                        host: rule.host,
+                        kind: "alb",
+                        group: `action ${svc.name}`,
+                    });
+                }
+                continue;
+            }
+            out.push({
+                route: r,
+                service: svc.name,
+                namespace: ns,
+                weight: canary ? canaryWeight : 100,
+                host: rule.host,
+                kind: canary ? "canary" : "primary",
+            });
+        }
+    }
+    return out;
+}
+
+/** Whether the object is a routing object (HTTPRoute or Ingress). */
+export const isRoute = (r: { type: string }) =>
+    r.type === TYPES.httpRoute || r.type === TYPES.ingress;
+
+/** Deployments whose pods a Service selects. */
+export function deploymentsBehind(
+    service: PolicyResource,
+    resources: PolicyResource[],
+): PolicyResource[] {
+    const selector = service.props.spec?.selector as Record<string, string> | undefined;
+    const ns = namespaceOf(service.props);
+    return resources.filter(
+        (d) =>
+            d.type === TYPES.deployment &&
+            namespaceOf(d.props) === ns &&
+            selectorMatches(selector, podLabelsOf(d.props)),
+    );
+}
+
+export function serviceNamed(
+    resources: PolicyResource[],
+    name: string,
+    namespace: string | undefined,
+): PolicyResource | undefined {
+    return resources.find(
+        (s) =>
+            s.type === TYPES.service &&
+            nameOf(s.props) === name &&
+            (namespace === undefined || namespaceOf(s.props) === namespace),
+    );
+}
+
+/** Deployments behind any routing object, with the live weight they receive in total. */
+export function routedDeployments(
+    resources: PolicyResource[],
+): { deployment: PolicyResource; weight: number }[] {
+    const weights = new Map<PolicyResource, number>();
+    for (const b of routedBackends(resources)) {
+        const svc = serviceNamed(resources, b.service, b.namespace);
+        if (!svc) continue;
+        for (const d of deploymentsBehind(svc, resources)) {
+            weights.set(d, (weights.get(d) ?? 0) + (Number(b.weight) || 0));
+        }
+    }
+    return [...weights].map(([deployment, weight]) => ({ deployment, weight }));
+}
+
+/** Every resource `r` depends on, directly or through its dependencies. */
+export function dependencyClosure(r: PolicyResource): Set<PolicyResource> {
+    const seen = new Set<PolicyResource>();
+    const stack = [...r.dependencies];
+    while (stack.length > 0) {
+        const d = stack.pop()!;
+        if (seen.has(d)) continue;
+        seen.add(d);
+        stack.push(...d.dependencies);
+    }
+    return seen;
+}
+
+/** Major version of "15.4", "7.1", "16" or "7.x"; NaN when there is none. */
+export function majorVersion(v: unknown): number {
+    const m = /^(\d+)/.exec(String(v ?? ""));
+    return m ? Number(m[1]) : NaN;
+}
+
+/** Reports against the resource (resource policies ignore the urn; stack policies use it). */
+export type Report = ReportViolation;
+export type Args = ResourceValidationArgs;

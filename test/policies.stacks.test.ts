@@ -1,0 +1,484 @@
+// The pack on the program's own stacks: both plan clean, the checked-in pack configs are valid and
+// match the stacks, and single faults injected into the planned prod graph are each caught by the
+// policy meant to catch them.
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as path from "path";
+import type { Plan, PlannedResource } from "../scripts/lib/plan";
+import {
+    enforcementLevelOf,
+    loadPackConfig,
+    packConfigProblems,
+    PolicyConfigError,
+    runPolicies,
+} from "../scripts/lib/policyRunner";
+import { policies } from "../policies/policies";
+import { SECRET_MARKER } from "../policies/util";
+import { loadStackInput } from "../scripts/lib/stackFile";
+import { planStack, type StackName } from "./helpers";
+
+type Any = any;
+
+const plans: Partial<Record<StackName, Plan>> = {};
+async function planOf(stack: StackName): Promise<Plan> {
+    plans[stack] ??= await planStack(stack);
+    return plans[stack]!;
+}
+
+describe("policy pack on the stacks", () => {
+    for (const stack of ["staging", "prod"] as const) {
+        it(`${stack} plans with zero mandatory violations`, async () => {
+            const run = await runPolicies(await planOf(stack));
+            const mandatory = run.violations.filter((v) => v.enforcementLevel === "mandatory");
+            assert.deepEqual(mandatory, []);
+            assert.equal(run.stage, stack);
+        });
+
+        it(`policy-config.${stack}.json is a valid pack config naming the stack's app security group`, () => {
+            const config = loadPackConfig(stack);
+            assert.deepEqual(packConfigProblems(config), []);
+            const network = loadStackInput(stack).config["release:network"] as Any;
+            const entry = config["network-data-stores-app-only"] as Any;
+            assert.deepEqual(entry.appSecurityGroupIds, [network.appSecurityGroupId]);
+        });
+    }
+
+    it("prod is mandatory and staging advisory for every policy, per the pack configs", () => {
+        const prod = loadPackConfig("prod");
+        const staging = loadPackConfig("staging");
+        for (const p of policies) {
+            assert.equal(enforcementLevelOf(p, prod), "mandatory", p.name);
+            assert.ok(["advisory", "disabled"].includes(enforcementLevelOf(p, staging)), p.name);
+        }
+        // Without any config the pack is strict.
+        for (const p of policies) assert.equal(enforcementLevelOf(p, {}), "mandatory");
+    });
+
+    it("staging's relaxed rules still fire, as advisory, under the staging config", async () => {
+        const plan = structuredClone(await planOf("staging"));
+        const rds = plan.resources.find((r) => r.type === "aws:rds/instance:Instance")!;
+        rds.inputs.storageEncrypted = false;
+        const run = await runPolicies(plan);
+        assert.deepEqual(
+            run.violations.map((v) => [v.policy, v.enforcementLevel]),
+            [["rds-storage-encrypted", "advisory"]],
+        );
+    });
+
+    it("rejects a pack config with unknown policies, settings or levels", async () => {
+        const bad = {
+            all: "strict",
+            "k8s-hpa-min-replica": { minReplicas: 2 },
+            "k8s-hpa-min-replicas": { minimum: 2 },
+            "rds-backup-retention": { minDays: "7" },
+        } as Any;
+        assert.deepEqual(packConfigProblems(bad), [
+            'all must be one of advisory, mandatory, remediate, disabled (got "strict")',
+            "k8s-hpa-min-replica must be a policy of the pack (check the spelling)",
+            "k8s-hpa-min-replicas.minimum must be a setting of the policy (known: minReplicas)",
+            'rds-backup-retention.minDays must be of type integer (got "7")',
+        ]);
+        await assert.rejects(runPolicies(await planOf("prod"), { config: bad }), PolicyConfigError);
+    });
+
+    it("importing the rules starts nothing; index.ts starts the engine's analyzer", async function () {
+        this.timeout(60000);
+        const node = (code: string, cwd: string) =>
+            spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+                cwd,
+                env: {
+                    ...process.env,
+                    TS_NODE_PROJECT: path.join(__dirname, "..", "tsconfig.json"),
+                },
+            });
+        const root = path.join(__dirname, "..");
+        // A module with side effects would keep a gRPC server (and the process) alive.
+        const plain = node(`require("./policies/policies")`, root);
+        const code = await new Promise<number | null>((resolve) => plain.on("exit", resolve));
+        assert.equal(code, 0);
+
+        // As the engine runs it: cwd is the pack (its package.json has the version), and the
+        // PolicyPack prints the port of its analyzer server.
+        const pack = node(`require("./index.ts")`, path.join(root, "policies"));
+        const port = await new Promise<string>((resolve, reject) => {
+            let out = "";
+            pack.stdout.on("data", (d) => {
+                out += String(d);
+                if (/^\d+\n/.test(out)) resolve(out.trim());
+            });
+            pack.on("exit", (c) => reject(new Error(`policy pack exited ${c}: ${out}`)));
+        });
+        pack.kill();
+        assert.match(port, /^\d+$/);
+    });
+});
+
+// ---- fault injection into the planned prod graph ----
+
+interface Fault {
+    name: string;
+    policy: string;
+    inject: (plan: Plan) => void;
+}
+
+function find(plan: Plan, type: string, name?: string | RegExp): PlannedResource {
+    const r = plan.resources.find(
+        (x) =>
+            x.type === type &&
+            (name === undefined ||
+                (typeof name === "string" ? x.name === name : name.test(x.name))),
+    );
+    if (!r) throw new Error(`fault target ${type} ${String(name ?? "")} is not in the prod plan`);
+    return r;
+}
+const inputs = (plan: Plan, type: string, name?: string | RegExp): Any =>
+    find(plan, type, name).inputs;
+
+const DEP = "kubernetes:apps/v1:Deployment";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const RDS = "aws:rds/instance:Instance";
+const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const app = (plan: Plan, color = "green") => inputs(plan, DEP, `nova-api-${color}-deployment`);
+const appContainer = (plan: Plan, color = "green") =>
+    app(plan, color).spec.template.spec.containers[0];
+const primary = (plan: Plan) => inputs(plan, RDS, /primary$/);
+const cacheRg = (plan: Plan) => inputs(plan, RG);
+const defaultRule = (plan: Plan) =>
+    inputs(plan, ROUTE).spec.rules.find((r: Any) => !r.matches?.some((m: Any) => m.headers));
+const alerts = (plan: Plan): Any[] =>
+    inputs(plan, RULE).spec.groups.flatMap((g: Any) => g.rules.filter((r: Any) => r.alert));
+const drop = (plan: Plan, pred: (r: PlannedResource) => boolean) => {
+    const before = plan.resources.length;
+    plan.resources = plan.resources.filter((r) => !pred(r));
+    if (plan.resources.length === before) throw new Error("fault removed nothing");
+};
+
+const FAULTS: Fault[] = [
+    // Kubernetes workloads
+    {
+        name: "image on latest",
+        policy: "k8s-image-pinned",
+        inject: (p) => (appContainer(p).image = "registry.example.com/nova/user-service:latest"),
+    },
+    {
+        name: "image without a tag",
+        policy: "k8s-image-pinned",
+        inject: (p) => (appContainer(p, "blue").image = "registry.example.com/nova/user-service"),
+    },
+    {
+        name: "migration Job on latest",
+        policy: "k8s-image-pinned",
+        inject: (p) =>
+            (inputs(p, "kubernetes:batch/v1:Job", /v1-2-4/).spec.template.spec.containers[0].image =
+                "migrate:latest"),
+    },
+    {
+        name: "no memory limit",
+        policy: "k8s-resources-set",
+        inject: (p) => delete appContainer(p).resources.limits.memory,
+    },
+    {
+        name: "no readiness probe",
+        policy: "k8s-probes-set",
+        inject: (p) => delete appContainer(p).readinessProbe,
+    },
+    {
+        name: "no liveness probe",
+        policy: "k8s-probes-set",
+        inject: (p) => delete appContainer(p, "blue").livenessProbe,
+    },
+    {
+        name: "runs as root",
+        policy: "k8s-restricted-security-context",
+        inject: (p) => {
+            appContainer(p).securityContext.runAsNonRoot = false;
+            app(p).spec.template.spec.securityContext.runAsNonRoot = false;
+        },
+    },
+    {
+        name: "privilege escalation",
+        policy: "k8s-restricted-security-context",
+        inject: (p) => (appContainer(p).securityContext.allowPrivilegeEscalation = true),
+    },
+    {
+        name: "writable root filesystem",
+        policy: "k8s-restricted-security-context",
+        inject: (p) => (appContainer(p).securityContext.readOnlyRootFilesystem = false),
+    },
+    {
+        name: "literal password env",
+        policy: "k8s-no-literal-secret-env",
+        inject: (p) => appContainer(p).env.push({ name: "DB_PASSWORD", value: "hunter2" }),
+    },
+    {
+        name: "literal DATABASE_URL env",
+        policy: "k8s-no-literal-secret-env",
+        inject: (p) =>
+            appContainer(p, "blue").env.push({
+                name: "DATABASE_URL",
+                value: "postgresql://u:p@h/db",
+            }),
+    },
+    {
+        name: "CORS *",
+        policy: "k8s-cors-not-wildcard",
+        inject: (p) =>
+            (appContainer(p).env.find((e: Any) => e.name === "CORS_ORIGINS").value = "*"),
+    },
+    {
+        name: "HPA min 1",
+        policy: "k8s-hpa-min-replicas",
+        inject: (p) => (inputs(p, HPA, "nova-api-green-hpa").spec.minReplicas = 1),
+    },
+    {
+        name: "no termination grace",
+        policy: "k8s-routed-graceful-shutdown",
+        inject: (p) => (app(p).spec.template.spec.terminationGracePeriodSeconds = 0),
+    },
+    {
+        name: "no preStop",
+        policy: "k8s-routed-graceful-shutdown",
+        inject: (p) => delete appContainer(p, "blue").lifecycle,
+    },
+    {
+        name: "canary colour without HPA",
+        policy: "k8s-routed-colour-has-hpa-and-pdb",
+        inject: (p) => drop(p, (r) => r.name === "nova-api-green-hpa"),
+    },
+    {
+        name: "stable colour without PDB",
+        policy: "k8s-routed-colour-has-hpa-and-pdb",
+        inject: (p) => drop(p, (r) => r.name === "nova-api-blue-pdb"),
+    },
+    // Traffic
+    {
+        name: "weights add up to 110",
+        policy: "traffic-weights-consistent",
+        inject: (p) => (defaultRule(p).backendRefs[1].weight += 10),
+    },
+    {
+        name: "weight to a colour at 0 replicas",
+        policy: "traffic-to-ready-colours",
+        inject: (p) => (app(p).spec.replicas = 0),
+    },
+    {
+        name: "weight to a missing Service",
+        policy: "traffic-to-ready-colours",
+        inject: (p) => drop(p, (r) => r.name === "nova-api-green-service"),
+    },
+    {
+        name: "plain HTTP listener",
+        policy: "traffic-public-route-tls",
+        inject: (p) => {
+            const l = inputs(p, "kubernetes:gateway.networking.k8s.io/v1:Gateway").spec
+                .listeners[0];
+            l.protocol = "HTTP";
+            delete l.tls;
+        },
+    },
+    // Database
+    {
+        name: "unencrypted DB",
+        policy: "rds-storage-encrypted",
+        inject: (p) => (primary(p).storageEncrypted = false),
+    },
+    {
+        name: "public DB",
+        policy: "rds-not-public",
+        inject: (p) => (primary(p).publiclyAccessible = true),
+    },
+    {
+        name: "1-day backups",
+        policy: "rds-backup-retention",
+        inject: (p) => (primary(p).backupRetentionPeriod = 1),
+    },
+    { name: "single-AZ DB", policy: "rds-multi-az", inject: (p) => (primary(p).multiAz = false) },
+    {
+        name: "no deletion protection",
+        policy: "rds-deletion-protection",
+        inject: (p) => (primary(p).deletionProtection = false),
+    },
+    {
+        name: "skips final snapshot",
+        policy: "rds-deletion-protection",
+        inject: (p) => (primary(p).skipFinalSnapshot = true),
+    },
+    {
+        name: "DB not protected",
+        policy: "rds-protected",
+        inject: (p) => (find(p, RDS, /primary$/).options.protect = false),
+    },
+    {
+        name: "PostgreSQL 14",
+        policy: "rds-engine-version",
+        inject: (p) => (primary(p).engineVersion = "14.12"),
+    },
+    {
+        name: "force_ssl off",
+        policy: "rds-force-ssl",
+        inject: (p) =>
+            (inputs(p, "aws:rds/parameterGroup:ParameterGroup").parameters.find(
+                (x: Any) => x.name === "rds.force_ssl",
+            ).value = "0"),
+    },
+    {
+        name: "routing does not wait for the release snapshot",
+        policy: "rds-release-snapshot",
+        inject: (p) => drop(p, (r) => r.type === "aws:rds/snapshot:Snapshot"),
+    },
+    // Cache
+    {
+        name: "cache without TLS",
+        policy: "cache-encrypted",
+        inject: (p) => (cacheRg(p).transitEncryptionEnabled = false),
+    },
+    {
+        name: "cache unencrypted at rest",
+        policy: "cache-encrypted",
+        inject: (p) => (cacheRg(p).atRestEncryptionEnabled = false),
+    },
+    {
+        name: "cache without AUTH",
+        policy: "cache-auth-token",
+        inject: (p) => delete cacheRg(p).authToken,
+    },
+    {
+        name: "cache without failover",
+        policy: "cache-high-availability",
+        inject: (p) => (cacheRg(p).automaticFailoverEnabled = false),
+    },
+    {
+        name: "cache without snapshots",
+        policy: "cache-snapshot-retention",
+        inject: (p) => (cacheRg(p).snapshotRetentionLimit = 0),
+    },
+    {
+        name: "Redis 6",
+        policy: "cache-engine-version",
+        inject: (p) => (cacheRg(p).engineVersion = "6.2"),
+    },
+    // Network
+    {
+        name: "0.0.0.0/0 on 5432",
+        policy: "network-no-public-data-ingress",
+        inject: (p) => {
+            const r = inputs(
+                p,
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                /db-from-app/,
+            );
+            delete r.referencedSecurityGroupId;
+            r.cidrIpv4 = "0.0.0.0/0";
+        },
+    },
+    {
+        name: "::/0 on 6379 inline",
+        policy: "network-no-public-data-ingress",
+        inject: (p) =>
+            (inputs(p, "aws:ec2/securityGroup:SecurityGroup", /cache-sg/).ingress = [
+                { protocol: "tcp", fromPort: 6379, toPort: 6379, ipv6CidrBlocks: ["::/0"] },
+            ]),
+    },
+    {
+        name: "DB open to the VPC range",
+        policy: "network-data-stores-app-only",
+        inject: (p) => {
+            const r = inputs(
+                p,
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                /db-from-app/,
+            );
+            delete r.referencedSecurityGroupId;
+            r.cidrIpv4 = "10.0.0.0/16";
+        },
+    },
+    {
+        name: "cache open to another security group",
+        policy: "network-data-stores-app-only",
+        inject: (p) =>
+            (inputs(
+                p,
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                /cache-from-app/,
+            ).referencedSecurityGroupId = "sg-0bastion000000000"),
+    },
+    // Secrets
+    {
+        name: "12-character DB password",
+        policy: "random-password-length",
+        inject: (p) =>
+            (inputs(p, "random:index/randomPassword:RandomPassword", /db-password/).length = 12),
+    },
+    {
+        name: "plain-text DB password",
+        policy: "password-inputs-secret",
+        inject: (p) => (primary(p).password = "correct-horse-battery"),
+    },
+    {
+        name: "plain-text cache token",
+        policy: "password-inputs-secret",
+        inject: (p) => (cacheRg(p).authToken = "a-plain-token-0123456789"),
+    },
+    // Monitoring
+    {
+        name: "missing alert HighErrorRate",
+        policy: "prometheus-required-alerts",
+        inject: (p) => {
+            for (const g of inputs(p, RULE).spec.groups)
+                g.rules = g.rules.filter((r: Any) => r.alert !== "HighErrorRate");
+        },
+    },
+    {
+        name: "no PrometheusRule",
+        policy: "prometheus-required-alerts",
+        inject: (p) => drop(p, (r) => r.type === RULE),
+    },
+    {
+        name: "alert without team",
+        policy: "prometheus-alert-labels",
+        inject: (p) => delete alerts(p)[0].labels.team,
+    },
+    {
+        name: "alert without runbook",
+        policy: "prometheus-alert-labels",
+        inject: (p) => delete alerts(p)[3].annotations.runbook_url,
+    },
+    {
+        name: "no ServiceMonitor for the app",
+        policy: "service-monitor-targets-app",
+        inject: (p) =>
+            drop(
+                p,
+                (r) =>
+                    r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" &&
+                    (r.inputs as Any).spec?.selector?.matchLabels?.["app.kubernetes.io/name"] ===
+                        "nova-api",
+            ),
+    },
+];
+
+describe("policy pack: faults injected into the prod graph", () => {
+    it("the prod plan keeps its generated secrets redacted (the secret check relies on it)", async () => {
+        const plan = await planOf("prod");
+        assert.equal(inputs(plan, RDS, /primary$/).password, SECRET_MARKER);
+        assert.equal(cacheRg(plan).authToken, SECRET_MARKER);
+    });
+
+    it(`has at least 25 faults (${FAULTS.length})`, () => assert.ok(FAULTS.length >= 25));
+
+    for (const fault of FAULTS) {
+        it(`${fault.name} → ${fault.policy}`, async () => {
+            const plan = structuredClone(await planOf("prod"));
+            fault.inject(plan);
+            const run = await runPolicies(plan, { stage: "prod" });
+            const caught = run.violations.filter((v) => v.policy === fault.policy);
+            assert.ok(
+                caught.length > 0,
+                `${fault.policy} missed it; got ${JSON.stringify(run.violations, null, 1)}`,
+            );
+            assert.ok(caught.every((v) => v.enforcementLevel === "mandatory"));
+        });
+    }
+});

@@ -1,0 +1,1075 @@
+// Each policy on its own: a passing resource (or graph), then one mutation per rule, each asserting
+// the message; plus the not-applicable path.
+import { strict as assert } from "assert";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as cache from "../policies/cache";
+import * as db from "../policies/database";
+import * as k8s from "../policies/kubernetes";
+import * as mon from "../policies/monitoring";
+import * as net from "../policies/network";
+import { policies } from "../policies/policies";
+import * as rel from "../policies/release";
+import * as sec from "../policies/secrets";
+import { SECRET_MARKER, TYPES } from "../policies/util";
+import type { PlannedResource } from "../scripts/lib/plan";
+import { checkResource, checkStack, planned, type Props } from "./policyArgs";
+
+const JOB = "kubernetes:batch/v1:Job";
+
+function deployment(color = "blue", version = "v1.0.0", replicas = 3): Props {
+    const labels = { "app.kubernetes.io/name": "app", color };
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `app-${color}`, namespace: "ns", labels },
+        spec: {
+            replicas,
+            selector: { matchLabels: labels },
+            template: {
+                metadata: { labels: { ...labels, version } },
+                spec: {
+                    terminationGracePeriodSeconds: 45,
+                    securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+                    containers: [
+                        {
+                            name: "app",
+                            image: `registry.example.com/app:${version}`,
+                            env: [
+                                { name: "PORT", value: "8080" },
+                                { name: "CORS_ORIGINS", value: "https://app.example.com" },
+                                {
+                                    name: "DB_PASSWORD",
+                                    valueFrom: { secretKeyRef: { name: "s", key: "pw" } },
+                                },
+                            ],
+                            resources: {
+                                requests: { cpu: "100m", memory: "128Mi" },
+                                limits: { cpu: "1", memory: "512Mi" },
+                            },
+                            livenessProbe: { httpGet: { path: "/live", port: "http" } },
+                            readinessProbe: { httpGet: { path: "/ready", port: "http" } },
+                            lifecycle: { preStop: { sleep: { seconds: 10 } } },
+                            securityContext: {
+                                allowPrivilegeEscalation: false,
+                                readOnlyRootFilesystem: true,
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+const container = (p: Props) => p.spec.template.spec.containers[0];
+
+interface Case {
+    name: string;
+    mutate: (p: Props) => void;
+    message: string;
+    protect?: boolean;
+}
+
+interface ResourceSuite {
+    policy: ResourceValidationPolicy;
+    type: string;
+    happy: () => Props;
+    protect?: boolean;
+    cases: Case[];
+    /** A resource of another type the policy must call not applicable. */
+    other: { type: string; props: Props };
+}
+
+const rdsInstance = (): Props => ({
+    identifier: "db",
+    engine: "postgres",
+    engineVersion: "16.3",
+    storageEncrypted: true,
+    publiclyAccessible: false,
+    backupRetentionPeriod: 7,
+    multiAz: true,
+    deletionProtection: true,
+    skipFinalSnapshot: false,
+    finalSnapshotIdentifier: "db-final",
+    parameterGroupName: "db-pg",
+    password: SECRET_MARKER,
+});
+
+const replicationGroup = (): Props => ({
+    replicationGroupId: "cache",
+    engine: "redis",
+    engineVersion: "7.1",
+    transitEncryptionEnabled: true,
+    atRestEncryptionEnabled: true,
+    authToken: SECRET_MARKER,
+    automaticFailoverEnabled: true,
+    multiAzEnabled: true,
+    numCacheClusters: 2,
+    snapshotRetentionLimit: 7,
+});
+
+const prometheusRule = (): Props => ({
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name: "rules", namespace: "ns" },
+    spec: {
+        groups: [
+            {
+                name: "app",
+                rules: [
+                    { record: "job:errors:ratio", expr: "0" },
+                    {
+                        alert: "HighErrorRate",
+                        expr: "x > 1",
+                        labels: { severity: "critical", team: "api" },
+                        annotations: {
+                            runbook_url: "https://runbooks.example.com/high-error-rate",
+                        },
+                    },
+                ],
+            },
+        ],
+    },
+});
+
+const notAService = { type: TYPES.service, props: { metadata: { name: "s" } } };
+const notAnRds = { type: TYPES.replicationGroup, props: replicationGroup() };
+const notACache = { type: TYPES.rdsInstance, props: rdsInstance() };
+
+const resourceSuites: ResourceSuite[] = [
+    {
+        policy: k8s.imagePinned,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: notAService,
+        cases: [
+            {
+                name: "latest tag",
+                mutate: (p) => (container(p).image = "registry.example.com/app:latest"),
+                message: `container "app" image must be pinned to a version tag other than latest or a digest (got "registry.example.com/app:latest")`,
+            },
+            {
+                name: "no tag (registry port is not a tag)",
+                mutate: (p) => (container(p).image = "registry.example.com:5000/app"),
+                message: `container "app" image must be pinned`,
+            },
+            {
+                name: "init container on latest",
+                mutate: (p) =>
+                    (p.spec.template.spec.initContainers = [{ name: "init", image: "busybox" }]),
+                message: `init container "init" image must be pinned`,
+            },
+        ],
+    },
+    {
+        policy: k8s.resourcesSet,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: notAService,
+        cases: [
+            {
+                name: "no memory limit",
+                mutate: (p) => delete container(p).resources.limits.memory,
+                message: `container "app" must set resources limits.memory`,
+            },
+            {
+                name: "no requests",
+                mutate: (p) => delete container(p).resources.requests,
+                message: `container "app" must set resources requests.cpu, requests.memory`,
+            },
+        ],
+    },
+    {
+        policy: k8s.probesSet,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: { type: JOB, props: { spec: { template: { spec: { containers: [{}] } } } } },
+        cases: [
+            {
+                name: "no readiness probe",
+                mutate: (p) => delete container(p).readinessProbe,
+                message: `container "app" must have a readinessProbe`,
+            },
+            {
+                name: "no probes",
+                mutate: (p) => {
+                    delete container(p).readinessProbe;
+                    delete container(p).livenessProbe;
+                },
+                message: `container "app" must have a livenessProbe and a readinessProbe`,
+            },
+        ],
+    },
+    {
+        policy: k8s.restrictedSecurityContext,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: notAService,
+        cases: [
+            {
+                name: "runs as root",
+                mutate: (p) => (p.spec.template.spec.securityContext.runAsNonRoot = false),
+                message: `container "app" must run as non-root`,
+            },
+            {
+                name: "uid 0",
+                mutate: (p) => (container(p).securityContext.runAsUser = 0),
+                message: `container "app" must run as non-root`,
+            },
+            {
+                name: "privilege escalation",
+                mutate: (p) => (container(p).securityContext.allowPrivilegeEscalation = true),
+                message: `container "app" must set securityContext.allowPrivilegeEscalation: false`,
+            },
+            {
+                name: "writable root filesystem",
+                mutate: (p) => delete container(p).securityContext.readOnlyRootFilesystem,
+                message: `container "app" must set securityContext.readOnlyRootFilesystem: true`,
+            },
+        ],
+    },
+    {
+        policy: k8s.noLiteralSecretEnv,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: notAService,
+        cases: [
+            {
+                name: "literal password",
+                mutate: (p) => (container(p).env[2] = { name: "DB_PASSWORD", value: "x" }),
+                message: `container "app" env DB_PASSWORD must come from a Secret (valueFrom.secretKeyRef), not a literal value`,
+            },
+            {
+                name: "literal DATABASE_URL",
+                mutate: (p) =>
+                    container(p).env.push({ name: "DATABASE_URL", value: "postgres://" }),
+                message: `env DATABASE_URL must come from a Secret`,
+            },
+            {
+                name: "lower-case api key",
+                mutate: (p) => container(p).env.push({ name: "stripe_api_key", value: "k" }),
+                message: `env stripe_api_key must come from a Secret`,
+            },
+        ],
+    },
+    {
+        policy: k8s.corsNotWildcard,
+        type: TYPES.deployment,
+        happy: deployment,
+        other: notAService,
+        cases: [
+            {
+                name: "star",
+                mutate: (p) => (container(p).env[1].value = "*"),
+                message: `container "app" env CORS_ORIGINS must list explicit origins, not a wildcard (got "*")`,
+            },
+            {
+                name: "star in a list",
+                mutate: (p) => (container(p).env[1].value = "https://a.example.com, *"),
+                message: `env CORS_ORIGINS must list explicit origins`,
+            },
+        ],
+    },
+    {
+        policy: k8s.hpaMinReplicas,
+        type: TYPES.hpa,
+        happy: () => ({
+            metadata: { name: "app-blue" },
+            spec: { minReplicas: 3, maxReplicas: 10 },
+        }),
+        other: { type: TYPES.deployment, props: deployment() },
+        cases: [
+            {
+                name: "min 2",
+                mutate: (p) => (p.spec.minReplicas = 2),
+                message:
+                    "HorizontalPodAutoscaler app-blue spec.minReplicas must be at least 3 (got 2)",
+            },
+            {
+                name: "min unset (Kubernetes default 1)",
+                mutate: (p) => delete p.spec.minReplicas,
+                message: "spec.minReplicas must be at least 3 (got 1)",
+            },
+        ],
+    },
+    {
+        policy: db.rdsStorageEncrypted,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "unencrypted",
+                mutate: (p) => (p.storageEncrypted = false),
+                message: "RDS instance db storageEncrypted must be true",
+            },
+        ],
+    },
+    {
+        policy: db.rdsNotPublic,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "public",
+                mutate: (p) => (p.publiclyAccessible = true),
+                message: "RDS instance db publiclyAccessible must be false",
+            },
+        ],
+    },
+    {
+        policy: db.rdsBackupRetention,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "3 days",
+                mutate: (p) => (p.backupRetentionPeriod = 3),
+                message: "RDS instance db backupRetentionPeriod must be at least 7 days (got 3)",
+            },
+        ],
+    },
+    {
+        policy: db.rdsMultiAz,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "single AZ",
+                mutate: (p) => (p.multiAz = false),
+                message: "RDS instance db multiAz must be true",
+            },
+        ],
+    },
+    {
+        policy: db.rdsDeletionProtection,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "no deletion protection",
+                mutate: (p) => (p.deletionProtection = false),
+                message: "RDS instance db deletionProtection must be true",
+            },
+            {
+                name: "skips the final snapshot",
+                mutate: (p) => (p.skipFinalSnapshot = true),
+                message: "RDS instance db must take a final snapshot",
+            },
+        ],
+    },
+    {
+        policy: db.rdsProtected,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        protect: true,
+        other: notAnRds,
+        cases: [
+            {
+                name: "not protected",
+                mutate: () => undefined,
+                protect: false,
+                message: "RDS instance db must have the protect resource option",
+            },
+        ],
+    },
+    {
+        policy: db.rdsEngineVersion,
+        type: TYPES.rdsInstance,
+        happy: rdsInstance,
+        other: notAnRds,
+        cases: [
+            {
+                name: "PostgreSQL 14",
+                mutate: (p) => (p.engineVersion = "14.11"),
+                message: "RDS instance db engineVersion must be PostgreSQL 15 or later (got 14.11)",
+            },
+            {
+                name: "unpinned",
+                mutate: (p) => delete p.engineVersion,
+                message: "engineVersion must be PostgreSQL 15 or later (got unset)",
+            },
+        ],
+    },
+    {
+        policy: cache.cacheEncrypted,
+        type: TYPES.replicationGroup,
+        happy: replicationGroup,
+        other: notACache,
+        cases: [
+            {
+                name: "no TLS",
+                mutate: (p) => (p.transitEncryptionEnabled = false),
+                message:
+                    "ElastiCache replication group cache transitEncryptionEnabled must be true",
+            },
+            {
+                name: "unencrypted at rest",
+                mutate: (p) => delete p.atRestEncryptionEnabled,
+                message: "ElastiCache replication group cache atRestEncryptionEnabled must be true",
+            },
+        ],
+    },
+    {
+        policy: cache.cacheAuthToken,
+        type: TYPES.replicationGroup,
+        happy: replicationGroup,
+        other: notACache,
+        cases: [
+            {
+                name: "no AUTH",
+                mutate: (p) => delete p.authToken,
+                message: "ElastiCache replication group cache authToken must be set",
+            },
+        ],
+    },
+    {
+        policy: cache.cacheHighAvailability,
+        type: TYPES.replicationGroup,
+        happy: replicationGroup,
+        other: notACache,
+        cases: [
+            {
+                name: "one node",
+                mutate: (p) => (p.numCacheClusters = 1),
+                message: "must have at least one replica (got 1 node)",
+            },
+            {
+                name: "no failover",
+                mutate: (p) => (p.automaticFailoverEnabled = false),
+                message: "automaticFailoverEnabled must be true",
+            },
+            {
+                name: "single AZ",
+                mutate: (p) => (p.multiAzEnabled = false),
+                message: "multiAzEnabled must be true",
+            },
+        ],
+    },
+    {
+        policy: cache.cacheSnapshotRetention,
+        type: TYPES.replicationGroup,
+        happy: replicationGroup,
+        other: notACache,
+        cases: [
+            {
+                name: "no snapshots",
+                mutate: (p) => (p.snapshotRetentionLimit = 0),
+                message: "snapshotRetentionLimit must be at least 1 (got 0)",
+            },
+        ],
+    },
+    {
+        policy: cache.cacheEngineVersion,
+        type: TYPES.replicationGroup,
+        happy: replicationGroup,
+        other: notACache,
+        cases: [
+            {
+                name: "Redis 6",
+                mutate: (p) => (p.engineVersion = "6.2"),
+                message: "must run redis or valkey 7 or later (got redis 6.2)",
+            },
+            {
+                name: "memcached",
+                mutate: (p) => (p.engine = "memcached"),
+                message: "(got memcached 7.1)",
+            },
+        ],
+    },
+    {
+        policy: net.noPublicDataIngress,
+        type: TYPES.securityGroup,
+        happy: () => ({
+            name: "db",
+            ingress: [
+                { protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-app"] },
+                { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+            ],
+        }),
+        other: notACache,
+        cases: [
+            {
+                name: "PostgreSQL from anywhere",
+                mutate: (p) => (p.ingress[0].cidrBlocks = ["0.0.0.0/0"]),
+                message:
+                    "Security group db ingress must not allow 0.0.0.0/0 on data-store port 5432",
+            },
+            {
+                name: "all protocols from anywhere over IPv6",
+                mutate: (p) =>
+                    p.ingress.push({
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        ipv6CidrBlocks: ["::/0"],
+                    }),
+                message: "must not allow ::/0 on data-store ports 5432, 6379",
+            },
+        ],
+    },
+    {
+        policy: sec.randomPasswordLength,
+        type: TYPES.randomPassword,
+        happy: () => ({ length: 32, special: true }),
+        other: notACache,
+        cases: [
+            {
+                name: "12 characters",
+                mutate: (p) => (p.length = 12),
+                message: "RandomPassword subject length must be at least 16 (got 12)",
+            },
+        ],
+    },
+    {
+        policy: mon.alertLabels,
+        type: TYPES.prometheusRule,
+        happy: prometheusRule,
+        other: { type: TYPES.serviceMonitor, props: {} },
+        cases: [
+            {
+                name: "no team",
+                mutate: (p) => delete p.spec.groups[0].rules[1].labels.team,
+                message: "Alert HighErrorRate must have a team label",
+            },
+            {
+                name: "unknown severity",
+                mutate: (p) => (p.spec.groups[0].rules[1].labels.severity = "page"),
+                message: "Alert HighErrorRate must have a severity label (critical|warning|info)",
+            },
+            {
+                name: "no runbook",
+                mutate: (p) => delete p.spec.groups[0].rules[1].annotations,
+                message: "Alert HighErrorRate must have a runbook_url annotation",
+            },
+        ],
+    },
+];
+
+describe("policy pack: resource policies", () => {
+    it("every policy has a kebab-case name, a one-sentence description and a unique name", () => {
+        const names = policies.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const p of policies) {
+            assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)+$/, p.name);
+            assert.match(p.description, /^[A-Z][^.]*(\.[^ .][^.]*)*\.$/, p.description);
+            assert.match(p.description, / must /, p.description);
+        }
+    });
+
+    for (const suite of resourceSuites) {
+        describe(suite.policy.name, () => {
+            it("passes the happy-path resource", async () => {
+                const f = await checkResource(suite.policy, suite.type, suite.happy(), {
+                    protect: suite.protect,
+                });
+                assert.deepEqual(f, { messages: [], notApplicable: [] });
+            });
+            for (const c of suite.cases) {
+                it(`reports: ${c.name}`, async () => {
+                    const props = suite.happy();
+                    c.mutate(props);
+                    const f = await checkResource(suite.policy, suite.type, props, {
+                        protect: c.protect ?? suite.protect,
+                    });
+                    assert.ok(
+                        f.messages.some((m) => m.includes(c.message)),
+                        `expected "${c.message}" in ${JSON.stringify(f.messages)}`,
+                    );
+                    for (const m of f.messages) assert.match(m, / must /);
+                });
+            }
+            it("is not applicable to other types", async () => {
+                const f = await checkResource(suite.policy, suite.other.type, suite.other.props);
+                assert.deepEqual(f.messages, []);
+                assert.equal(f.notApplicable.length > 0, true);
+            });
+        });
+    }
+
+    it("a digest pins an image; a registry port does not", async () => {
+        assert.equal(k8s.isPinnedImage(`r.example.com/app@sha256:${"a".repeat(64)}`), true);
+        assert.equal(k8s.isPinnedImage("r.example.com:5000/app"), false);
+        assert.equal(k8s.isPinnedImage("r.example.com:5000/app:1.2"), true);
+    });
+
+    it("read replicas are exempt from backups, final snapshot and Multi-AZ", async () => {
+        const replica = {
+            ...rdsInstance(),
+            replicateSourceDb: "db",
+            backupRetentionPeriod: 0,
+            skipFinalSnapshot: true,
+            multiAz: false,
+        };
+        for (const p of [db.rdsBackupRetention, db.rdsMultiAz, db.rdsDeletionProtection]) {
+            const f = await checkResource(p, TYPES.rdsInstance, replica);
+            assert.deepEqual(f.messages, [], p.name);
+        }
+    });
+
+    it("config overrides the schema default (staging HPA floor 1)", async () => {
+        const hpa = { metadata: { name: "h" }, spec: { minReplicas: 1 } };
+        const strict = await checkResource(k8s.hpaMinReplicas, TYPES.hpa, hpa);
+        const staging = await checkResource(k8s.hpaMinReplicas, TYPES.hpa, hpa, {
+            config: { "k8s-hpa-min-replicas": { minReplicas: 1 } },
+        });
+        assert.equal(strict.messages.length, 1);
+        assert.deepEqual(staging.messages, []);
+    });
+
+    it("egress rules are not applicable to the public-ingress check", async () => {
+        const f = await checkResource(net.noPublicDataIngress, TYPES.securityGroupRule, {
+            type: "egress",
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: ["0.0.0.0/0"],
+        });
+        assert.deepEqual(f.messages, []);
+    });
+
+    it("a standalone ingress rule opening 6379 to ::/0 is reported", async () => {
+        const f = await checkResource(net.noPublicDataIngress, TYPES.vpcIngressRule, {
+            ipProtocol: "tcp",
+            fromPort: 6379,
+            toPort: 6379,
+            cidrIpv6: "::/0",
+        });
+        assert.deepEqual(f.messages, [
+            "Ingress rule subject must not allow ::/0 on data-store port 6379",
+        ]);
+    });
+});
+
+// ---- stack policies on small graphs ----
+
+const ns = "ns";
+function service(color: string): PlannedResource {
+    return planned(TYPES.service, `svc-${color}`, {
+        kind: "Service",
+        metadata: {
+            name: `app-${color}`,
+            namespace: ns,
+            labels: { "app.kubernetes.io/name": "app", color },
+        },
+        spec: {
+            selector: { "app.kubernetes.io/name": "app", color },
+            ports: [{ name: "http", port: 80 }],
+        },
+    });
+}
+function route(weights: Record<string, number>, deps: string[] = []): PlannedResource {
+    return planned(
+        TYPES.httpRoute,
+        "route",
+        {
+            kind: "HTTPRoute",
+            metadata: { name: "app", namespace: ns },
+            spec: {
+                parentRefs: [{ kind: "Gateway", name: "gw", namespace: ns, sectionName: "https" }],
+                rules: [
+                    {
+                        matches: [{ headers: [{ name: "X-Preview", value: "green" }] }],
+                        backendRefs: [{ name: "app-green", port: 80, weight: 1 }],
+                    },
+                    {
+                        backendRefs: Object.entries(weights).map(([c, w]) => ({
+                            name: `app-${c}`,
+                            port: 80,
+                            weight: w,
+                        })),
+                    },
+                ],
+            },
+        },
+        { dependsOn: deps },
+    );
+}
+const gateway = (protocol = "HTTPS") =>
+    planned(TYPES.gateway, "gw", {
+        kind: "Gateway",
+        metadata: { name: "gw", namespace: ns },
+        spec: {
+            listeners: [
+                {
+                    name: "https",
+                    protocol,
+                    port: 443,
+                    tls: protocol === "HTTPS" ? { certificateRefs: [{ name: "cert" }] } : undefined,
+                },
+            ],
+        },
+    });
+function colour(color: string, version: string, replicas = 3): PlannedResource[] {
+    return [
+        planned(TYPES.deployment, `dep-${color}`, deployment(color, version, replicas)),
+        service(color),
+        planned(TYPES.hpa, `hpa-${color}`, {
+            metadata: { name: `app-${color}`, namespace: ns },
+            spec: { scaleTargetRef: { kind: "Deployment", name: `app-${color}` }, minReplicas: 3 },
+        }),
+        planned(TYPES.pdb, `pdb-${color}`, {
+            metadata: { name: `app-${color}`, namespace: ns },
+            spec: { selector: { matchLabels: { "app.kubernetes.io/name": "app", color } } },
+        }),
+    ];
+}
+const serviceMonitor = () =>
+    planned(TYPES.serviceMonitor, "sm", {
+        metadata: { name: "app", namespace: ns },
+        spec: {
+            selector: { matchLabels: { "app.kubernetes.io/name": "app" } },
+            endpoints: [{ port: "http", path: "/metrics" }],
+        },
+    });
+const appGraph = () => [
+    ...colour("blue", "v1"),
+    ...colour("green", "v1"),
+    gateway(),
+    route({ blue: 75, green: 25 }),
+    serviceMonitor(),
+];
+const without = (graph: PlannedResource[], name: string) => graph.filter((r) => r.name !== name);
+const edit = (graph: PlannedResource[], name: string, fn: (inputs: Props) => void) => {
+    fn(graph.find((r) => r.name === name)!.inputs);
+    return graph;
+};
+
+function dataGraph(): PlannedResource[] {
+    return [
+        planned(TYPES.securityGroup, "db-sg", { name: "db" }),
+        planned(TYPES.vpcIngressRule, "db-from-app", {
+            securityGroupId: "db-sg-id",
+            referencedSecurityGroupId: "sg-app",
+            ipProtocol: "tcp",
+            fromPort: 5432,
+            toPort: 5432,
+        }),
+        planned(TYPES.rdsParameterGroup, "db-pg", {
+            name: "db-pg",
+            parameters: [{ name: "rds.force_ssl", value: "1" }],
+        }),
+        planned(TYPES.randomPassword, "db-password", { length: 32 }),
+        planned(TYPES.rdsInstance, "db", { ...rdsInstance(), vpcSecurityGroupIds: ["db-sg-id"] }),
+        planned(TYPES.rdsSnapshot, "snap", {
+            dbInstanceIdentifier: "db",
+            dbSnapshotIdentifier: "db-pre-v2",
+        }),
+    ];
+}
+
+interface StackCase {
+    name: string;
+    graph: () => PlannedResource[];
+    message: string;
+}
+interface StackSuite {
+    policy: StackValidationPolicy;
+    happy: () => PlannedResource[];
+    cases: StackCase[];
+    /** A graph the policy must call not applicable. */
+    notApplicable?: () => PlannedResource[];
+    config?: Record<string, unknown>;
+}
+
+const twoVersions = () => [
+    ...colour("blue", "v1"),
+    ...colour("green", "v2"),
+    gateway(),
+    ...dataGraph(),
+];
+
+const stackSuites: StackSuite[] = [
+    {
+        policy: k8s.routedGracefulShutdown,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "short grace period",
+                graph: () =>
+                    edit(
+                        appGraph(),
+                        "dep-green",
+                        (d) => (d.spec.template.spec.terminationGracePeriodSeconds = 5),
+                    ),
+                message:
+                    "Deployment app-green terminationGracePeriodSeconds must be at least 30 (got 5)",
+            },
+            {
+                name: "no preStop",
+                graph: () => edit(appGraph(), "dep-blue", (d) => delete container(d).lifecycle),
+                message: `Deployment app-blue container "app" must have a lifecycle.preStop hook`,
+            },
+        ],
+    },
+    {
+        policy: k8s.routedColourHasHpaAndPdb,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "no HPA",
+                graph: () => without(appGraph(), "hpa-green"),
+                message:
+                    "Deployment app-green receives 25 % of traffic, so it must have a HorizontalPodAutoscaler",
+            },
+            {
+                name: "no PDB",
+                graph: () => without(appGraph(), "pdb-blue"),
+                message:
+                    "Deployment app-blue receives 75 % of traffic, so it must have a PodDisruptionBudget",
+            },
+        ],
+    },
+    {
+        policy: rel.weightsConsistent,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "weights add up to 90",
+                graph: () => [...without(appGraph(), "route"), route({ blue: 75, green: 15 })],
+                message:
+                    "HTTPRoute app rule 1 backend weights must add up to 100 (got 75 + 15 = 90)",
+            },
+            {
+                name: "fractional weight",
+                graph: () => [...without(appGraph(), "route"), route({ blue: 74.5, green: 25.5 })],
+                message: "backend weights must be whole numbers 0–100 (got 74.5, 25.5)",
+            },
+        ],
+    },
+    {
+        policy: rel.trafficToReadyColours,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "weight to a colour scaled to zero",
+                graph: () => edit(appGraph(), "dep-green", (d) => (d.spec.replicas = 0)),
+                message:
+                    "HTTPRoute app sends 25 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
+            },
+            {
+                name: "weight to a colour that does not exist",
+                graph: () => without(without(appGraph(), "dep-green"), "svc-green"),
+                message:
+                    "HTTPRoute app sends 25 % to Service app-green, which must exist in the stack",
+            },
+        ],
+    },
+    {
+        policy: rel.publicRouteTls,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "plain HTTP listener",
+                graph: () => [...without(appGraph(), "gw"), gateway("HTTP")],
+                message:
+                    "HTTPRoute app attaches to Gateway gw listener https, which must be HTTPS with a TLS certificate (got HTTP)",
+            },
+        ],
+    },
+    {
+        policy: db.rdsForceSsl,
+        happy: dataGraph,
+        notApplicable: appGraph,
+        cases: [
+            {
+                name: "force_ssl 0",
+                graph: () => edit(dataGraph(), "db-pg", (pg) => (pg.parameters[0].value = "0")),
+                message: "RDS parameter group db-pg must set rds.force_ssl = 1 (got 0)",
+            },
+            {
+                name: "default parameter group",
+                graph: () => edit(dataGraph(), "db", (d) => delete d.parameterGroupName),
+                message:
+                    "RDS instance db must use a parameter group from this stack that sets rds.force_ssl = 1 (got the engine default)",
+            },
+        ],
+    },
+    {
+        policy: db.releaseSnapshot,
+        happy: () => [
+            ...twoVersions().filter((r) => r.name !== "snap"),
+            dataGraph()[5],
+            route({ blue: 75, green: 25 }, ["aws:rds/snapshot:Snapshot::snap"]),
+        ],
+        notApplicable: () => [...appGraph(), ...dataGraph()],
+        cases: [
+            {
+                name: "route does not wait for a snapshot",
+                graph: () => [...twoVersions(), route({ blue: 75, green: 25 })],
+                message:
+                    "HTTPRoute app must depend on an aws.rds.Snapshot taken for this release (versions v1, v2 are deployed)",
+            },
+        ],
+    },
+    {
+        policy: net.dataStoresAppOnly,
+        happy: dataGraph,
+        config: { appSecurityGroupIds: ["sg-app"] },
+        notApplicable: appGraph,
+        cases: [
+            {
+                name: "CIDR source",
+                graph: () =>
+                    edit(dataGraph(), "db-from-app", (r) => {
+                        delete r.referencedSecurityGroupId;
+                        r.cidrIpv4 = "10.0.0.0/8";
+                    }),
+                message:
+                    "Security group db of Instance db must admit only the app security group, not address ranges (got 10.0.0.0/8)",
+            },
+            {
+                name: "another security group",
+                graph: () =>
+                    edit(
+                        dataGraph(),
+                        "db-from-app",
+                        (r) => (r.referencedSecurityGroupId = "sg-bastion"),
+                    ),
+                message:
+                    "Security group db of Instance db must admit only the app security group (got sg-bastion)",
+            },
+            {
+                name: "no security group of its own",
+                graph: () => edit(dataGraph(), "db", (d) => delete d.vpcSecurityGroupIds),
+                message:
+                    "Instance db vpcSecurityGroupIds must name a security group defined in this stack",
+            },
+        ],
+    },
+    {
+        policy: sec.passwordInputsSecret,
+        happy: dataGraph,
+        notApplicable: appGraph,
+        cases: [
+            {
+                name: "plain-text password",
+                graph: () => edit(dataGraph(), "db", (d) => (d.password = "hunter2hunter2!!")),
+                message:
+                    "Instance db input password must be a secret output such as a RandomPassword result, not a plain value",
+            },
+        ],
+    },
+    {
+        policy: mon.requiredAlerts,
+        happy: () => [planned(TYPES.prometheusRule, "rules", prometheusRule())],
+        config: { alerts: ["HighErrorRate"] },
+        cases: [
+            {
+                name: "an alert is missing",
+                graph: () =>
+                    edit(
+                        [planned(TYPES.prometheusRule, "rules", prometheusRule())],
+                        "rules",
+                        (p) => (p.spec.groups[0].rules[1].alert = "HighErrors"),
+                    ),
+                message: "The PrometheusRules must define the alert HighErrorRate",
+            },
+            {
+                name: "no PrometheusRule",
+                graph: () => appGraph(),
+                message: "The stack must define a PrometheusRule with the alerts HighErrorRate",
+            },
+        ],
+    },
+    {
+        policy: mon.serviceMonitorTargetsApp,
+        happy: appGraph,
+        notApplicable: () => colour("blue", "v1"),
+        cases: [
+            {
+                name: "no ServiceMonitor",
+                graph: () => without(appGraph(), "sm"),
+                message: "Service app-blue must be scraped by a ServiceMonitor",
+            },
+            {
+                name: "endpoint names no Service port",
+                graph: () => edit(appGraph(), "sm", (m) => (m.spec.endpoints[0].port = "metrics")),
+                message: "Service app-green must be scraped by a ServiceMonitor",
+            },
+        ],
+    },
+];
+
+describe("policy pack: stack policies", () => {
+    for (const suite of stackSuites) {
+        const config = suite.config ? { [suite.policy.name]: suite.config } : {};
+        describe(suite.policy.name, () => {
+            it("passes the happy-path graph", async () => {
+                const f = await checkStack(suite.policy, suite.happy(), config);
+                assert.deepEqual(f, { messages: [], notApplicable: [] });
+            });
+            for (const c of suite.cases) {
+                it(`reports: ${c.name}`, async () => {
+                    const f = await checkStack(suite.policy, c.graph(), config);
+                    assert.ok(
+                        f.messages.some((m) => m.includes(c.message)),
+                        `expected "${c.message}" in ${JSON.stringify(f.messages)}`,
+                    );
+                });
+            }
+            if (suite.notApplicable) {
+                it("is not applicable without its resources", async () => {
+                    const f = await checkStack(suite.policy, suite.notApplicable!(), config);
+                    assert.deepEqual(f.messages, []);
+                    assert.equal(f.notApplicable.length, 1);
+                });
+            }
+        });
+    }
+
+    it("the nginx canary weight must be a whole percentage", async () => {
+        const ingress = (name: string, ann: Record<string, string>, svc: string) =>
+            planned(TYPES.ingress, name, {
+                kind: "Ingress",
+                metadata: { name, namespace: ns, annotations: ann },
+                spec: {
+                    tls: [{ hosts: ["a.example.com"], secretName: "cert" }],
+                    rules: [
+                        {
+                            host: "a.example.com",
+                            http: {
+                                paths: [
+                                    { backend: { service: { name: svc, port: { number: 80 } } } },
+                                ],
+                            },
+                        },
+                    ],
+                },
+            });
+        const graph = (w: string) => [
+            ...colour("blue", "v1"),
+            ...colour("green", "v2"),
+            ingress("primary", {}, "app-blue"),
+            ingress(
+                "canary",
+                {
+                    "nginx.ingress.kubernetes.io/canary": "true",
+                    "nginx.ingress.kubernetes.io/canary-weight": w,
+                },
+                "app-green",
+            ),
+        ];
+        assert.deepEqual((await checkStack(rel.weightsConsistent, graph("30"))).messages, []);
+        const bad = await checkStack(rel.weightsConsistent, graph("130"));
+        assert.deepEqual(bad.messages, [
+            'Ingress canary nginx.ingress.kubernetes.io/canary-weight must be a whole number 0–100 (got "130")',
+        ]);
+        // The primary keeps 70 %; a canary at 0 replicas taking 30 % is caught as well.
+        const down = graph("30");
+        (down.find((r) => r.name === "dep-green")!.inputs as Props).spec.replicas = 0;
+        const ready = await checkStack(rel.trafficToReadyColours, down);
+        assert.deepEqual(ready.messages, [
+            "Ingress canary sends 30 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
+        ]);
+    });
+});
