@@ -29,8 +29,8 @@ function bounded(prefix: string, free: string, max: number): string {
     const full = `${prefix}${free}`;
     if (full.length <= max) return full;
     const hash = shortHash(free);
-    const room = max - prefix.length - hash.length - 1;
-    return `${prefix}${free.slice(0, Math.max(room, 0)).replace(/-+$/, "")}-${hash}`;
+    const head = full.slice(0, max - hash.length - 1).replace(/-+$/, "");
+    return `${head}-${hash}`;
 }
 
 /** Why `id` is not a valid RDS identifier, or undefined when it is. */
@@ -87,7 +87,8 @@ export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}
 /** The new instance a point-in-time restore creates: `<db>-pitr-<yyyymmdd>-<hhmm>`. */
 export function pitrInstanceId(dbIdentifier: string, restoreTime: string): string {
     const m = UTC_TIMESTAMP.exec(restoreTime);
-    const stamp = m ? `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${m[6] ?? ""}` : shortHash(restoreTime);
+    const seconds = m?.[6] && m[6] !== "00" ? m[6] : "";
+    const stamp = m ? `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${seconds}` : shortHash(restoreTime);
     return bounded(`${dbIdentifier}-pitr-`, stamp, RDS_INSTANCE_ID_MAX);
 }
 

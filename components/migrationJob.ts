@@ -38,6 +38,7 @@ export class MigrationJob extends pulumi.ComponentResource {
         super("release:data:MigrationJob", name, {}, opts);
         const { app } = args;
         this.jobName = migrationJobName(app.name, args.version);
+        const deadline = args.activeDeadlineSeconds ?? 900;
         const labels = {
             "app.kubernetes.io/name": app.name,
             "app.kubernetes.io/component": "migration",
@@ -48,10 +49,17 @@ export class MigrationJob extends pulumi.ComponentResource {
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             {
-                metadata: { name: this.jobName, namespace: args.namespace, labels },
+                metadata: {
+                    name: this.jobName,
+                    namespace: args.namespace,
+                    labels,
+                    // A failed migration is replaced (re-run) by the next `pulumi up` instead of
+                    // failing again on the same dead Job.
+                    annotations: { "pulumi.com/replaceUnready": "true" },
+                },
                 spec: {
                     backoffLimit: args.backoffLimit ?? 1,
-                    activeDeadlineSeconds: args.activeDeadlineSeconds ?? 900,
+                    activeDeadlineSeconds: deadline,
                     template: {
                         metadata: { labels },
                         spec: {
@@ -92,7 +100,12 @@ export class MigrationJob extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: args.gates ?? [] },
+            {
+                parent: this,
+                dependsOn: args.gates ?? [],
+                // Pulumi waits for the Job to complete (10 min by default): wait as long as it may run.
+                customTimeouts: { create: `${deadline + 60}s`, update: `${deadline + 60}s` },
+            },
         );
         this.registerOutputs({ jobName: this.jobName });
     }

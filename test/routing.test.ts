@@ -152,7 +152,11 @@ describe("traffic router", () => {
                     (r) => r.type === HTTPROUTE || r.type === INGRESS,
                 );
                 assert.ok(routing.length > 0);
-                const deployments = byType(p, DEPLOYMENT).map((d) => `${d.type}::${d.name}`);
+                // The colours' Deployments (the data tier's exporters are Deployments too).
+                const deployments = byType(p, DEPLOYMENT)
+                    .filter((d) => (d.inputs as any).metadata.labels?.color)
+                    .map((d) => `${d.type}::${d.name}`);
+                assert.strictEqual(deployments.length, 2);
                 for (const r of routing) {
                     for (const d of deployments)
                         assert.ok(r.options.dependsOn.includes(d), `${r.name} ↛ ${d}`);

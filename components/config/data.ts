@@ -219,17 +219,17 @@ export function dataProblems(cfg: any): Issue[] {
     }
 
     if (db) {
-        if (db.backupRetentionDays < 1) {
+        if (prod && db.backupRetentionDays < PROD_MIN_BACKUP_RETENTION_DAYS) {
+            add(
+                ["database", "backupRetentionDays"],
+                db.backupRetentionDays,
+                `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (runbook 000 backup retention and point-in-time recovery, CL-09)`,
+            );
+        } else if (db.backupRetentionDays < 1) {
             add(
                 ["database", "backupRetentionDays"],
                 db.backupRetentionDays,
                 "must be at least 1 (0 turns off automated backups and point-in-time recovery)",
-            );
-        } else if (prod && db.backupRetentionDays < PROD_MIN_BACKUP_RETENTION_DAYS) {
-            add(
-                ["database", "backupRetentionDays"],
-                db.backupRetentionDays,
-                `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (runbook 000 backup retention, CL-09)`,
             );
         }
         if (prod && !db.multiAz) {

@@ -1,0 +1,206 @@
+// Data-tier config rules (issue 3): a bad `release:network` / `database` / `cache` value stops the
+// plan with a message naming the key, the value and the rule, before any resource registers.
+import * as assert from "assert";
+import { PROD_MIN_BACKUP_RETENTION_DAYS, dataProblems } from "../components/config/data";
+import { configProblems, planStack } from "./helpers";
+
+type Case = [string, "staging" | "prod", (c: Record<string, any>) => void, string];
+
+const cases: Case[] = [
+    [
+        "prod backup retention 0",
+        "prod",
+        (c) => (c.database.backupRetentionDays = 0),
+        "release:database.backupRetentionDays must be at least 14 in prod (runbook 000 backup retention and point-in-time recovery, CL-09) (got 0)",
+    ],
+    [
+        "prod backup retention 7",
+        "prod",
+        (c) => (c.database.backupRetentionDays = 7),
+        "release:database.backupRetentionDays must be at least 14 in prod (runbook 000 backup retention and point-in-time recovery, CL-09) (got 7)",
+    ],
+    [
+        "staging backup retention 0",
+        "staging",
+        (c) => (c.database.backupRetentionDays = 0),
+        "release:database.backupRetentionDays must be at least 1 (0 turns off automated backups and point-in-time recovery) (got 0)",
+    ],
+    [
+        "retention beyond what RDS allows",
+        "prod",
+        (c) => (c.database.backupRetentionDays = 36),
+        "release:database.backupRetentionDays must be an integer 0–35 (got 36)",
+    ],
+    [
+        "snapshot id with dots (as runbook 002 writes it; RDS rejects dots)",
+        "prod",
+        (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-deploy-v1.2.4"),
+        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod-pre-deploy-v1.2.4")',
+    ],
+    [
+        "snapshot id with a double hyphen",
+        "prod",
+        (c) => (c.database.restoreFromSnapshot = "nova-prod--pre-v1-2-4"),
+        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod--pre-v1-2-4")',
+    ],
+    [
+        "two restore sources at once",
+        "prod",
+        (c) => {
+            c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-4";
+            c.database.restoreToTime = "2026-11-22T03:15:00Z";
+        },
+        'release:database.restoreToTime must not be set together with release:database.restoreFromSnapshot (restore from one source at a time) (got "2026-11-22T03:15:00Z")',
+    ],
+    [
+        "restore time not in UTC",
+        "prod",
+        (c) => (c.database.restoreToTime = "2026-11-22 03:15"),
+        'release:database.restoreToTime must be a UTC timestamp such as 2026-11-22T03:15:00Z (got "2026-11-22 03:15")',
+    ],
+    [
+        "prod maintenance window outside the change window",
+        "prod",
+        (c) => (c.database.maintenanceWindow = "sat:02:00-sat:03:00"),
+        'release:database.maintenanceWindow must lie inside the change window Tue–Thu 02:00–04:00 UTC in prod (CL-32) (got "sat:02:00-sat:03:00")',
+    ],
+    [
+        "prod maintenance window running past 04:00",
+        "prod",
+        (c) => (c.database.maintenanceWindow = "wed:03:30-wed:04:30"),
+        'release:database.maintenanceWindow must lie inside the change window Tue–Thu 02:00–04:00 UTC in prod (CL-32) (got "wed:03:30-wed:04:30")',
+    ],
+    [
+        "backup window overlapping the maintenance window",
+        "prod",
+        (c) => (c.database.backupWindow = "02:30-03:30"),
+        'release:database.backupWindow must not overlap release:database.maintenanceWindow (wed:02:00-wed:03:00) (got "02:30-03:30")',
+    ],
+    [
+        "backup window shorter than 30 minutes",
+        "staging",
+        (c) => (c.database.backupWindow = "00:30-00:45"),
+        'release:database.backupWindow must be at least 30 minutes long (got "00:30-00:45")',
+    ],
+    [
+        "PostgreSQL 15",
+        "prod",
+        (c) => (c.database.engineVersion = "15.7"),
+        'release:database.engineVersion must be PostgreSQL 16 or later (CL-35) (got "15.7")',
+    ],
+    [
+        "single-AZ prod database",
+        "prod",
+        (c) => (c.database.multiAz = false),
+        "release:database.multiAz must be true in prod (CL-36) (got false)",
+    ],
+    [
+        "prod without deletion protection",
+        "prod",
+        (c) => (c.database.deletionProtection = false),
+        "release:database.deletionProtection must be true in prod (CL-37) (got false)",
+    ],
+    [
+        "prod without a read replica",
+        "prod",
+        (c) => (c.database.replicas = 0),
+        "release:database.replicas must be at least 1 in prod (CL-36: primary plus replicas) (got 0)",
+    ],
+    [
+        "database identifier with an underscore",
+        "prod",
+        (c) => (c.database.identifier = "nova_prod"),
+        'release:database.identifier must be 1–63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "nova_prod")',
+    ],
+    [
+        "migration without a command",
+        "prod",
+        (c) => delete c.database.migration.command,
+        "release:database.migration.command must be a command as a list of strings (not set)",
+    ],
+    [
+        "misspelt database key",
+        "prod",
+        (c) => (c.database.backupRetention = 14),
+        "release:database.backupRetention must not be set: it is not a known setting (check the spelling)",
+    ],
+    [
+        "prod cache on one node",
+        "prod",
+        (c) => (c.cache.nodes = 1),
+        "release:cache.nodes must be at least 2 in prod (automatic failover and multi-AZ, CL-36) (got 1)",
+    ],
+    [
+        "Redis 6",
+        "prod",
+        (c) => (c.cache.engineVersion = "6.2"),
+        'release:cache.engineVersion must be Redis 7 or later (CL-35) (got "6.2")',
+    ],
+    [
+        "cache snapshot window overlapping its maintenance window",
+        "prod",
+        (c) => (c.cache.snapshotWindow = "02:00-03:00"),
+        'release:cache.snapshotWindow must not overlap release:cache.maintenanceWindow (thu:02:00-thu:03:00) (got "02:00-03:00")',
+    ],
+    [
+        "data stores without a network",
+        "prod",
+        (c) => delete c.network,
+        "release:network must be set when release:database or release:cache is set (the VPC, private subnets and app security group) (not set)",
+    ],
+    [
+        "a single private subnet",
+        "staging",
+        (c) => (c.network.privateSubnetIds = ["subnet-0f1e2d3c4b5a60001"]),
+        'release:network.privateSubnetIds must list at least 2 private subnets (in different availability zones) (got ["subnet-0f1e2d3c4b5a60001"])',
+    ],
+    [
+        "app security group given as a CIDR",
+        "prod",
+        (c) => (c.network.appSecurityGroupId = "0.0.0.0/0"),
+        'release:network.appSecurityGroupId must be a security group id such as sg-0123456789abcdef0 (got "0.0.0.0/0")',
+    ],
+    [
+        "two versions that name the same snapshot",
+        "prod",
+        (c) => {
+            c.colors.blue.version = "v1.2.4";
+            c.colors.green.version = "v1-2-4";
+        },
+        'release:colors.green.version must not reduce to the same snapshot name as blue\'s version "v1.2.4" (both become "v1-2-4") (got "v1-2-4")',
+    ],
+];
+
+describe("data tier config", () => {
+    for (const [name, stack, edit, message] of cases) {
+        it(`rejects ${name}`, async () => {
+            const problems = await configProblems(stack, edit);
+            assert.ok(
+                problems.includes(message),
+                `expected:\n  ${message}\ngot:\n  ${problems.join("\n  ")}`,
+            );
+        });
+    }
+
+    it("accepts the prod minimum retention and automated snapshot / ARN restore sources", async () => {
+        const sources: [string, string][] = [
+            ["rds:nova-prod-2026-11-20-00-31", "nova-prod-restored-2026-11-20-00-31"],
+            [
+                "arn:aws:rds:eu-west-1:123456789012:snapshot:nova-prod-pre-v1-2-4",
+                "nova-prod-restored-pre-v1-2-4",
+            ],
+        ];
+        for (const [ref, restored] of sources) {
+            const plan = await planStack("prod", (c) => {
+                c.database.backupRetentionDays = PROD_MIN_BACKUP_RETENTION_DAYS;
+                c.database.restoreFromSnapshot = ref;
+            });
+            const db = plan.outputs.database as { identifier: string };
+            assert.strictEqual(db.identifier, restored);
+        }
+    });
+
+    it("keeps app-only stacks valid: the data sections are optional together", () => {
+        assert.deepStrictEqual(dataProblems({ stage: "prod", colors: {} }), []);
+    });
+});
