@@ -8,6 +8,7 @@ import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { releasePolicies } from "./release";
 import { secretsPolicies } from "./secrets";
+import { withSchemaDefaults } from "./util";
 
 export const PACK_NAME = "release-guardrails";
 
@@ -25,4 +26,4 @@ export const policies: Policies = [
     ...networkPolicies,
     ...secretsPolicies,
     ...monitoringPolicies,
-];
+].map(withSchemaDefaults);

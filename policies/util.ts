@@ -1,6 +1,11 @@
 // Small readers shared by the rules: pod specs of every workload kind, label selectors, the
 // routing objects' backends. Pure functions over resource props; no Pulumi runtime needed.
-import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type {
+    Policy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+} from "@pulumi/policy";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
@@ -258,3 +263,40 @@ export function majorVersion(v: unknown): number {
 /** Reports against the resource (resource policies ignore the urn; stack policies use it). */
 export type Report = ReportViolation;
 export type Args = ResourceValidationArgs;
+
+type Validation = (args: { getConfig<T extends object>(): T }, report: ReportViolation) => unknown;
+
+/**
+ * Wraps a policy so `getConfig()` always includes its schema defaults, whether or not the engine
+ * filled them in, so a missing setting can never switch a check off.
+ */
+export function withSchemaDefaults<P extends Policy>(policy: P): P {
+    const defaults: Record<string, unknown> = {};
+    for (const [key, prop] of Object.entries(policy.configSchema?.properties ?? {})) {
+        const d = (prop as { default?: unknown }).default;
+        if (d !== undefined) defaults[key] = d;
+    }
+    if (Object.keys(defaults).length === 0) return policy;
+    const wrap = <F extends Validation>(fn: F): F => {
+        const wrapped = ((args: Parameters<F>[0], report: ReportViolation) =>
+            fn(
+                {
+                    ...args,
+                    getConfig: <T extends object>() =>
+                        ({ ...structuredClone(defaults), ...args.getConfig<object>() }) as T,
+                },
+                report,
+            )) as unknown as F;
+        // Keep the type token validateResourceOfType attaches for the engine's fast filtering.
+        (wrapped as unknown as { __pulumiType?: unknown }).__pulumiType = (
+            fn as unknown as { __pulumiType?: unknown }
+        ).__pulumiType;
+        return wrapped;
+    };
+    const out = { ...policy } as Record<string, unknown>;
+    const v = (policy as { validateResource?: Validation | Validation[] }).validateResource;
+    if (v) out.validateResource = Array.isArray(v) ? v.map(wrap) : wrap(v);
+    const s = (policy as { validateStack?: Validation }).validateStack;
+    if (s) out.validateStack = wrap(s);
+    return out as P;
+}

@@ -3,6 +3,7 @@
 // policy meant to catch them.
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import type { Plan, PlannedResource } from "../scripts/lib/plan";
 import {
@@ -110,6 +111,37 @@ describe("policy pack on the stacks", () => {
         });
         pack.kill();
         assert.match(port, /^\d+$/);
+    });
+});
+
+describe("docs/checklist-coverage.md", () => {
+    const doc = fs.readFileSync(
+        path.join(__dirname, "..", "docs", "checklist-coverage.md"),
+        "utf8",
+    );
+    const rows = new Map(
+        [...doc.matchAll(/^\| ((?:CL|AL)-\d\d) \|.*\| (.+) \|$/gm)].map((m) => [m[1], m[2]]),
+    );
+
+    it("has one row per checklist and alert ID", () => {
+        const ids = [
+            ...Array.from({ length: 37 }, (_, i) => `CL-${String(i + 1).padStart(2, "0")}`),
+            ...Array.from({ length: 14 }, (_, i) => `AL-${String(i + 1).padStart(2, "0")}`),
+        ];
+        assert.deepEqual([...rows.keys()], ids);
+        for (const [id, how] of rows) assert.ok(how.trim().length > 10, id);
+    });
+
+    it("names every policy of the pack, and only policies that exist", () => {
+        const named = new Set([...doc.matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1]));
+        const pack = new Set(policies.map((p) => p.name));
+        for (const p of pack) assert.ok(named.has(p), `${p} is not in the coverage doc`);
+        const unknown = [...named].filter(
+            (n) =>
+                !pack.has(n) &&
+                /^(k8s|rds|cache|network|traffic|prometheus|random|password|service)-/.test(n),
+        );
+        assert.deepEqual(unknown, []);
     });
 });
 

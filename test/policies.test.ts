@@ -1,7 +1,11 @@
 // Each policy on its own: a passing resource (or graph), then one mutation per rule, each asserting
 // the message; plus the not-applicable path.
 import { strict as assert } from "assert";
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    ResourceValidation,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import * as cache from "../policies/cache";
 import * as db from "../policies/database";
 import * as k8s from "../policies/kubernetes";
@@ -12,7 +16,7 @@ import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
 import { SECRET_MARKER, TYPES } from "../policies/util";
 import type { PlannedResource } from "../scripts/lib/plan";
-import { checkResource, checkStack, planned, type Props } from "./policyArgs";
+import { checkResource, checkStack, planned, resourceArgs, type Props } from "./policyArgs";
 
 const JOB = "kubernetes:batch/v1:Job";
 
@@ -619,6 +623,19 @@ describe("policy pack: resource policies", () => {
         });
         assert.equal(strict.messages.length, 1);
         assert.deepEqual(staging.messages, []);
+    });
+
+    it("the pack's policies apply schema defaults even when the engine sends no config", async () => {
+        const policy = policies.find((p) => p.name === "k8s-hpa-min-replicas")!;
+        const args = resourceArgs(policy, TYPES.hpa, { spec: { minReplicas: 1 } });
+        const messages: string[] = [];
+        const fn = (policy as ResourceValidationPolicy).validateResource as ResourceValidation;
+        await fn({ ...args, getConfig: <T extends object>() => ({}) as T }, (m) =>
+            messages.push(m),
+        );
+        assert.deepEqual(messages, [
+            "HorizontalPodAutoscaler subject spec.minReplicas must be at least 3 (got 1)",
+        ]);
     });
 
     it("egress rules are not applicable to the public-ingress check", async () => {
