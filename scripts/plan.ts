@@ -161,6 +161,12 @@ async function main(): Promise<number> {
         const log = console.log;
         console.log = console.error; // The base program's logs must not land in the diff.
         const base = await loadBase(args.diff, args.stack).finally(() => (console.log = log));
+        // A base planned from git has no policy results: judge it by today's pack, so only the
+        // violations this change causes or fixes show up.
+        if (base.plan.violations === undefined && base.plan.resources.length > 0) {
+            const stage = String(base.plan.outputs.stage ?? policyRun.stage);
+            base.plan.violations = (await runPolicies(base.plan, { stage })).violations;
+        }
         const review = reviewPlans(base.plan, doc, base.label);
         const text =
             args.format === "markdown" ? renderMarkdown(review) : renderText(review) + "\n";
