@@ -47,9 +47,8 @@ describe("data tier safety", function () {
                 stack: "staging",
                 to: (c) => (c.traffic.canaryWeight = 100),
             },
-            "promotion: green becomes stable (prod)": {
+            "promotion: green (at 25 %) becomes stable (prod)": {
                 stack: "prod",
-                from: (c) => (c.traffic.canaryWeight = 100),
                 to: (c) => {
                     c.traffic.stable = "green";
                     c.traffic.canaryWeight = 0;
@@ -345,6 +344,62 @@ describe("data tier safety", function () {
                     assert.strictEqual(e.valueFrom.secretKeyRef.name, "nova-api-datastores");
                 }
             }
+        });
+    });
+
+    describe("credentials and exporters", () => {
+        it("generates credentials RDS and ElastiCache accept", async () => {
+            const plan = await basePlan("prod");
+            const passwords = byType(plan, "random:index/randomPassword:RandomPassword");
+            const db = passwords.find((p) => p.name.endsWith("-db-password"))!;
+            const token = passwords.find((p) => p.name.endsWith("-cache-auth-token"))!;
+            assert.ok(inputs(db).length >= 32, "DB password ≥ 32 characters (CL-02)");
+            for (const ch of ["/", "@", '"', " "]) {
+                assert.ok(
+                    !inputs(db).overrideSpecial.includes(ch),
+                    `DB password may contain ${ch}`,
+                );
+            }
+            assert.ok(inputs(token).length >= 16 && inputs(token).length <= 128);
+            assert.match(inputs(token).overrideSpecial, /^[!&#$^<>-]+$/);
+        });
+
+        it("exposes exporter Services the alerting ServiceMonitors select", async () => {
+            const plan = await basePlan("prod");
+            const services = byType(plan, "kubernetes:core/v1:Service");
+            for (const [name, port] of [
+                ["postgres-exporter", 9187],
+                ["redis-exporter", 9121],
+            ] as const) {
+                const svc = services.find((x) => inputs(x).metadata.name === name);
+                assert.ok(svc, `${name} Service`);
+                assert.strictEqual(inputs(svc).metadata.labels["app.kubernetes.io/name"], name);
+                assert.deepStrictEqual(inputs(svc).spec.ports, [
+                    { name: "metrics", port, targetPort: "metrics" },
+                ]);
+                const pods = byType(plan, "kubernetes:apps/v1:Deployment").filter(
+                    (d) =>
+                        inputs(d).spec.template.metadata.labels["app.kubernetes.io/name"] === name,
+                );
+                assert.ok(pods.length > 0, `${name} selects no pods`);
+                for (const d of pods) {
+                    const c = inputs(d).spec.template.spec.containers[0];
+                    assert.match(c.image, /:v\d+\.\d+\.\d+$/, "pinned exporter image");
+                    assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+                    assert.strictEqual(
+                        inputs(d).spec.template.spec.securityContext.runAsNonRoot,
+                        true,
+                    );
+                }
+            }
+            // One postgres exporter per DB instance: pg_up and replication lag for each.
+            const pg = byType(plan, "kubernetes:apps/v1:Deployment").filter(
+                (d) => inputs(d).metadata.labels["app.kubernetes.io/name"] === "postgres-exporter",
+            );
+            assert.deepStrictEqual(
+                pg.map((d) => inputs(d).metadata.labels["app.kubernetes.io/instance"]).sort(),
+                ["nova-prod", "nova-prod-replica-1"],
+            );
         });
     });
 
