@@ -81,6 +81,14 @@ export function restoredInstanceId(dbIdentifier: string, snapshotRef: string): s
     return bounded(`${dbIdentifier}-restored-`, id, RDS_INSTANCE_ID_MAX);
 }
 
+/** The n-th read replica of a primary: `<primary>-replica-<n>`, within 63 characters. */
+export function replicaInstanceId(primaryId: string, n: number): string {
+    const suffix = `-replica-${n}`;
+    if (primaryId.length + suffix.length <= RDS_INSTANCE_ID_MAX) return `${primaryId}${suffix}`;
+    const head = primaryId.slice(0, RDS_INSTANCE_ID_MAX - suffix.length - 7).replace(/-+$/, "");
+    return `${head}-${shortHash(primaryId)}${suffix}`;
+}
+
 /** ISO-8601 UTC timestamps, the only form `database.restoreToTime` accepts. */
 export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?Z$/;
 

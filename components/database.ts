@@ -6,6 +6,7 @@ import {
     RDS_PASSWORD_SPECIALS,
     pitrInstanceId,
     postgresUrl,
+    replicaInstanceId,
     restoredInstanceId,
 } from "./dataNaming";
 
@@ -169,7 +170,7 @@ export class Database extends pulumi.ComponentResource {
         });
         const replicasOf = (role: string, primary: aws.rds.Instance, primaryId: string) =>
             Array.from({ length: db.replicas }, (_, i) => {
-                const identifier = `${primaryId}-replica-${i + 1}`;
+                const identifier = replicaInstanceId(primaryId, i + 1);
                 return new aws.rds.Instance(
                     `${name}-${role}replica-${i + 1}`,
                     {
@@ -228,8 +229,8 @@ export class Database extends pulumi.ComponentResource {
             ...original.replicas,
             ...(active === original ? [] : [active.primary, ...active.replicas]),
         ];
-        this.activeReplicaIdentifiers = active.replicas.map(
-            (_, i) => `${this.activeIdentifier}-replica-${i + 1}`,
+        this.activeReplicaIdentifiers = active.replicas.map((_, i) =>
+            replicaInstanceId(this.activeIdentifier, i + 1),
         );
         const urlFor = (instance: aws.rds.Instance) =>
             pulumi.secret(

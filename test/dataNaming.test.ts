@@ -12,6 +12,7 @@ import {
     rdsIdProblem,
     redisUrl,
     releaseSnapshotId,
+    replicaInstanceId,
     releaseVersions,
     restoredInstanceId,
     snapshotRefProblem,
@@ -55,6 +56,11 @@ describe("data tier naming", () => {
         const long = restoredInstanceId("n".repeat(50), `other-${"x".repeat(100)}`);
         assert.ok(long.length <= RDS_INSTANCE_ID_MAX, long);
         assert.strictEqual(rdsIdProblem(long, RDS_INSTANCE_ID_MAX), undefined);
+        assert.strictEqual(replicaInstanceId("nova-prod", 1), "nova-prod-replica-1");
+        const replica = replicaInstanceId(long, 2);
+        assert.ok(replica.length <= RDS_INSTANCE_ID_MAX, replica);
+        assert.strictEqual(rdsIdProblem(replica, RDS_INSTANCE_ID_MAX), undefined);
+        assert.notStrictEqual(replica, replicaInstanceId(`${long.slice(0, -1)}z`, 2));
         assert.strictEqual(
             pitrInstanceId("nova-prod", "2026-11-22T03:15:00Z"),
             "nova-prod-pitr-20261122-0315",
