@@ -105,8 +105,6 @@ const alerting = cfg.monitoring
           rules: {
               appName: app.name,
               namespace: app.namespace,
-              stable: split.stable,
-              canary: split.canary,
               monitoring: cfg.monitoring,
               database: cfg.database && {
                   identifier: cfg.database.identifier,

@@ -1,7 +1,7 @@
 // Pure: the alert catalogue (AL-01 … AL-14) as Prometheus rule groups, from `release:monitoring`.
 // No Pulumi here. The same groups go into the PrometheusRule and into out/<stack>/prometheus-rules.yaml,
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
-import type { Color } from "./config";
+import { COLORS } from "./config/app";
 import { memoryBytes, type MonitoringConfig } from "./config/monitoring";
 
 /** Every catalogue ID and the alert names that implement it (docs and policies read this). */
@@ -61,9 +61,6 @@ export interface AlertRulesInput {
     readonly appName: string;
     /** Namespace of the app and its exporters. */
     readonly namespace: string;
-    /** The colour serving production; the other one is the canary (AL-13). */
-    readonly stable: Color;
-    readonly canary: Color;
     readonly monitoring: MonitoringConfig;
     /** Container name of the app in its pods; default "app" (components/colorDeployment.ts). */
     readonly container?: string;
@@ -356,17 +353,36 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         );
     }
 
-    // AL-13: per-colour ratios and p95 recorded, then canary vs stable in one expression each.
+    // AL-13: per-colour ratios and p95 recorded, then each colour against the other in one
+    // expression. The rule names no stable colour on purpose: a promotion or rollback then leaves
+    // the PrometheusRule untouched (a traffic change touches only routing and replicas). It can only
+    // fire during a shift: a colour without traffic has no ratio (0/0), so there is nothing to beat.
     const byColor = "namespace, job, color";
     const colorRate = `namespace_job_color:http_requests:rate${w}`;
     const colorErrors = `namespace_job_color:http_requests_errors:ratio_rate${w}`;
     const colorP95 = `namespace_job_color:http_request_duration_seconds:p95_rate${w}`;
     const c = cfg.canary;
-    const canary = `${app},color="${input.canary}"`;
-    const stable = `${app},color="${input.stable}"`;
-    const trafficGuard = `and on (${byColor}) ${colorRate}{${canary}} > ${lit(c.minRequestRate)}`;
-    const stableValue = (record: string, filter: string) =>
-        `{{ with printf "${record}{job=%q,namespace=%q,color=%q}" $labels.job $labels.namespace "${input.stable}" | query }}{{ . | first | value | ${filter} }}{{ else }}no data{{ end }}`;
+    const [first, second] = COLORS;
+    const worse = (record: string, factor: number, floor: number) =>
+        [
+            [first, second],
+            [second, first],
+        ]
+            .map(([x, y]) => {
+                const sx = `${app},color="${x}"`;
+                return (
+                    `(${record}{${sx}} > on (namespace, job) group_left () ${lit(factor)} * ${record}{${app},color="${y}"} ` +
+                    `and ${record}{${sx}} > ${lit(floor)} ` +
+                    `and on (${byColor}) ${colorRate}{${sx}} > ${lit(c.minRequestRate)})`
+                );
+            })
+            .join(" or ");
+    // The other colour's value, for the description (Go template; the rule itself is colour-agnostic).
+    const otherValue = (record: string, filter: string) =>
+        `{{ $other := "${first}" }}{{ if eq $labels.color "${first}" }}{{ $other = "${second}" }}{{ end }}` +
+        `{{ with printf "${record}{job=%q,namespace=%q,color=%q}" $labels.job $labels.namespace $other | query }}{{ . | first | value | ${filter} }}{{ else }}no data{{ end }} on {{ $other }}`;
+    const remedy =
+        "Shift traffic away from {{ $labels.color }}: if it is the canary, set release:traffic.canaryWeight to 0.";
     const canaryRules: Rule[] = [
         { record: colorRate, expr: `sum by (${byColor}) (rate(${m.httpRequests}{${app}}[${w}]))` },
         { record: colorErrors, expr: errorRatio(byColor, w) },
@@ -375,21 +391,17 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
             "CanaryWorseThanStableErrors",
             c.errorSeverity,
             c.for,
-            `${colorErrors}{${canary}} > on (namespace, job) group_left () ${lit(c.errorRatioFactor)} * ${colorErrors}{${stable}} ` +
-                `and ${colorErrors}{${canary}} > ${lit(c.errorRatioFloor)} ${trafficGuard}`,
-            `Canary {{ $labels.color }} fails {{ $value | humanizePercentage }} of requests, more than ${lit(c.errorRatioFactor)}× stable ${input.stable}`,
-            `During the shift the canary colour {{ $labels.color }} of {{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests over ${w} against ${stableValue(colorErrors, "humanizePercentage")} on stable ${input.stable} (limit: ${lit(c.errorRatioFactor)}× stable and at least ${percent(c.errorRatioFloor)}). Set release:traffic.canaryWeight to 0 to roll back.`,
-            { stable_color: input.stable },
+            worse(colorErrors, c.errorRatioFactor, c.errorRatioFloor),
+            `Colour {{ $labels.color }} fails {{ $value | humanizePercentage }} of requests, over ${lit(c.errorRatioFactor)}× the other colour`,
+            `During the shift colour {{ $labels.color }} of {{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests over ${w} against ${otherValue(colorErrors, "humanizePercentage")} (limit: ${lit(c.errorRatioFactor)}× the other colour and at least ${percent(c.errorRatioFloor)}). ${remedy}`,
         ),
         alert(
             "CanaryWorseThanStableLatency",
             c.latencySeverity,
             c.for,
-            `${colorP95}{${canary}} > on (namespace, job) group_left () ${lit(c.latencyFactor)} * ${colorP95}{${stable}} ` +
-                `and ${colorP95}{${canary}} > ${lit(c.latencyFloor)} ${trafficGuard}`,
-            `Canary {{ $labels.color }} p95 latency is {{ $value | humanizeDuration }}, more than ${lit(c.latencyFactor)}× stable ${input.stable}`,
-            `During the shift the p95 request duration of the canary colour {{ $labels.color }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over ${w} against ${stableValue(colorP95, "humanizeDuration")} on stable ${input.stable} (limit: ${lit(c.latencyFactor)}× stable and at least ${seconds(c.latencyFloor)}). Set release:traffic.canaryWeight to 0 to roll back.`,
-            { stable_color: input.stable },
+            worse(colorP95, c.latencyFactor, c.latencyFloor),
+            `Colour {{ $labels.color }} p95 latency is {{ $value | humanizeDuration }}, over ${lit(c.latencyFactor)}× the other colour`,
+            `During the shift the p95 request duration of colour {{ $labels.color }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over ${w} against ${otherValue(colorP95, "humanizeDuration")} (limit: ${lit(c.latencyFactor)}× the other colour and at least ${seconds(c.latencyFloor)}). ${remedy}`,
         ),
     ];
 

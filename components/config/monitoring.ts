@@ -373,7 +373,8 @@ export const monitoringRules: CrossFieldRule[] = [
             }
         }
         // A burn above 1 / budget would need more than 100 % errors: the alert could never fire.
-        const budget = 1 - m.slo.availability / 100;
+        // Rounded: 1 - 99 / 100 is 0.010000000000000009 in floating point.
+        const budget = +(1 - m.slo.availability / 100).toFixed(10);
         for (const [key, w] of Object.entries(m.slo.burnRates)) {
             if (w.factor * budget > 1) {
                 issue(

@@ -1,0 +1,109 @@
+// The rendered rules under the real tool: `promtool check rules` on both stacks' files and the unit
+// tests in test/alerts/*.yaml. Without promtool: CI fails, a local run skips loudly.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { ALERT_CATALOGUE } from "../components/alertRules";
+import { REPO_ROOT } from "../scripts/lib/plan";
+import { RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
+import { planStack, type StackName } from "./helpers";
+
+const INSTALL = "apt-get update && apt-get install -y --no-install-recommends prometheus";
+const TESTS_DIR = path.join(REPO_ROOT, "test", "alerts");
+const testFiles = () =>
+    fs
+        .readdirSync(TESTS_DIR)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => path.join("test", "alerts", f));
+
+function promtool(args: string[], cwd = REPO_ROOT) {
+    const r = spawnSync("promtool", args, { cwd, encoding: "utf8" });
+    return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}`, error: r.error };
+}
+
+interface AlertTest {
+    eval_time: string;
+    alertname: string;
+    exp_alerts?: unknown[];
+}
+
+describe("promtool unit tests (test/alerts)", () => {
+    it("has a firing and a silent promtool test for every alert in the catalogue", () => {
+        const firing = new Set<string>();
+        const silent = new Set<string>();
+        for (const file of testFiles()) {
+            const doc = parse(fs.readFileSync(path.join(REPO_ROOT, file), "utf8"));
+            assert.deepEqual(doc.rule_files, [`../../out/prod/${RULES_FILE}`], file);
+            for (const t of doc.tests) {
+                for (const a of (t.alert_rule_test ?? []) as AlertTest[]) {
+                    ((a.exp_alerts ?? []).length > 0 ? firing : silent).add(a.alertname);
+                }
+            }
+        }
+        for (const [id, names] of Object.entries(ALERT_CATALOGUE)) {
+            for (const name of names) {
+                assert.ok(firing.has(name), `${id} ${name} has no test where it fires`);
+                assert.ok(silent.has(name), `${id} ${name} has no test where it stays silent`);
+            }
+        }
+    });
+});
+
+describe("alert rules under promtool", function () {
+    this.timeout(120_000);
+
+    before(async function () {
+        if (promtool(["--version"]).error) {
+            if (process.env.CI === "true") {
+                throw new Error(`promtool must be installed in CI (${INSTALL})`);
+            }
+            console.warn(
+                `\n  !!!!! SKIPPED: promtool is not installed, so the alert rules were NOT checked.\n` +
+                    `  !!!!! Install it with: ${INSTALL}\n`,
+            );
+            this.skip();
+        }
+        // Regenerate out/<stack>/prometheus-rules.yaml through the real plan, as `npm run plan` does.
+        for (const stack of ["staging", "prod"] as StackName[]) {
+            writeRulesFile(path.join(REPO_ROOT, "out", stack), await planStack(stack));
+        }
+    });
+
+    for (const stack of ["staging", "prod"]) {
+        it(`promtool check rules accepts ${stack}'s rules file`, () => {
+            const r = promtool(["check", "rules", path.join("out", stack, RULES_FILE)]);
+            assert.equal(r.status, 0, r.output);
+            assert.match(r.output, /SUCCESS: \d+ rules found/);
+        });
+    }
+
+    it("promtool test rules test/alerts/*.yaml passes against prod's rules", () => {
+        const r = promtool(["test", "rules", ...testFiles()]);
+        assert.equal(r.status, 0, r.output);
+    });
+
+    it("the unit tests fail when a stack file moves a threshold", async () => {
+        // Same layout in a temp dir, so the tests' ../../out/prod path resolves to the edited rules.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
+        try {
+            fs.mkdirSync(path.join(dir, "test", "alerts"), { recursive: true });
+            for (const f of testFiles())
+                fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+            const plan = await planStack("prod", (c) => {
+                c.monitoring.alerts.highErrorRate.critical.threshold = 0.003;
+            });
+            writeRulesFile(path.join(dir, "out", "prod"), plan);
+            const r = promtool(["test", "rules", ...testFiles()], dir);
+            assert.notEqual(r.status, 0, "the tests should have caught the moved threshold");
+            // 0.2 % errors no longer page: the HighErrorRate firing test is what fails.
+            assert.match(r.output, /alertname: HighErrorRate/);
+            assert.doesNotMatch(r.output, /alertname: (?!HighErrorRate)\w+/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
