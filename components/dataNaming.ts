@@ -133,6 +133,16 @@ export const RDS_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?";
 /** ElastiCache AUTH tokens accept only these special characters. */
 export const REDIS_TOKEN_SPECIALS = "!&#$^<>-";
 
+/**
+ * The Secret the colours mount: `<app>-datastores-<hash>`, where the hash covers what changes the
+ * URLs' meaning (active DB, credential rotations). A restore or rotation therefore renames the
+ * Secret, which changes both colours' pod templates and rolls them onto the new URLs within the
+ * same `pulumi up`, instead of leaving running pods on the old database.
+ */
+export function datastoreSecretName(appName: string, parts: (string | number)[]): string {
+    return `${appName}-datastores-${shortHash(parts.join("|"))}`;
+}
+
 /** A deployed version and the image that runs it. */
 export interface ReleaseVersion {
     readonly version: string;

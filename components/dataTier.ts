@@ -4,7 +4,7 @@ import { Cache } from "./cache";
 import type { StackConfig } from "./config";
 import type { CacheConfig, DatabaseConfig, NetworkConfig } from "./config/data";
 import { Database } from "./database";
-import { slug, type ReleaseVersion } from "./dataNaming";
+import { datastoreSecretName, slug, type ReleaseVersion } from "./dataNaming";
 import { MetricsExporters, type ExporterTarget } from "./metricsExporters";
 import { MigrationJob } from "./migrationJob";
 import { ReleaseSnapshot } from "./releaseSnapshot";
@@ -38,6 +38,8 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly cache?: Cache;
     /** Name of the Secret holding DATABASE_URL / REDIS_URL, mounted by both colours. */
     public readonly secretName: string;
+    /** Name of the Secret the migration Jobs mount (DATABASE_URL only). */
+    public readonly migrationSecretName: string;
     public readonly snapshots: ReleaseSnapshot[] = [];
     public readonly migrations: MigrationJob[] = [];
     /** Snapshots and migration Jobs: routing objects dependOn all of them. */
@@ -97,12 +99,31 @@ export class DataTier extends pulumi.ComponentResource {
         }
         if (this.cache) data.REDIS_URL = this.cache.redisUrl;
 
-        this.secretName = `${args.app.name}-datastores`;
+        this.secretName = datastoreSecretName(args.app.name, [
+            this.database?.activeIdentifier ?? "",
+            args.database?.passwordRotation ?? 0,
+            args.cache?.replicationGroupId ?? "",
+            args.cache?.authTokenRotation ?? 0,
+        ]);
         const secret = new AppSecret(
             `${name}-secret`,
             { secretName: this.secretName, namespace: args.namespace, data },
             child,
         );
+        // Migrations read a Secret whose name never changes: a restore or rotation must not
+        // change (and so re-run) a Job that already ran.
+        this.migrationSecretName = `${args.app.name}-migrations`;
+        const migrationSecret = this.database
+            ? new AppSecret(
+                  `${name}-migration-secret`,
+                  {
+                      secretName: this.migrationSecretName,
+                      namespace: args.namespace,
+                      data: { DATABASE_URL: this.database.databaseUrl },
+                  },
+                  child,
+              )
+            : undefined;
 
         new MetricsExporters(
             `${name}-exporters`,
@@ -143,8 +164,11 @@ export class DataTier extends pulumi.ComponentResource {
                         command: args.database.migration.command,
                         backoffLimit: args.database.migration.backoffLimit,
                         activeDeadlineSeconds: args.database.migration.activeDeadlineSeconds,
-                        envFromSecrets: [this.secretName],
-                        gates: [snapshot.snapshot, secret.secret],
+                        envFromSecrets: [this.migrationSecretName],
+                        gates: [
+                            snapshot.snapshot,
+                            ...(migrationSecret ? [migrationSecret.secret] : []),
+                        ],
                     },
                     child,
                 );

@@ -288,7 +288,7 @@ describe("data tier safety", function () {
                     assert.strictEqual(inputs(r).password, "[secret]");
                 }
                 const secret = byType(plan, "kubernetes:core/v1:Secret").find(
-                    (s) => inputs(s).metadata.name === "nova-api-datastores",
+                    (s) => inputs(s).metadata.name === plan.outputs.dataStoreSecret,
                 );
                 assert.ok(secret, "the datastore Secret exists");
                 assert.strictEqual(inputs(secret).stringData, "[secret]");
@@ -330,7 +330,7 @@ describe("data tier safety", function () {
                 const d = deployments.find((x) => inputs(x).metadata.name === `nova-api-${color}`)!;
                 const envFrom = inputs(d).spec.template.spec.containers[0].envFrom;
                 assert.ok(
-                    envFrom.some((e: any) => e.secretRef?.name === "nova-api-datastores"),
+                    envFrom.some((e: any) => e.secretRef?.name === plan.outputs.dataStoreSecret),
                     `${color} mounts the datastore Secret`,
                 );
             }
@@ -341,7 +341,7 @@ describe("data tier safety", function () {
             for (const d of exporters) {
                 for (const e of inputs(d).spec.template.spec.containers[0].env) {
                     assert.strictEqual(e.value, undefined, `${d.name} ${e.name} is a literal`);
-                    assert.strictEqual(e.valueFrom.secretKeyRef.name, "nova-api-datastores");
+                    assert.strictEqual(e.valueFrom.secretKeyRef.name, plan.outputs.dataStoreSecret);
                 }
             }
         });
@@ -441,6 +441,47 @@ describe("data tier safety", function () {
                 const r = before.resources.find((x) => resourceKey(x) === key)!;
                 assert.ok(r.options.retainOnDelete, key);
             }
+        });
+
+        it("rolls both colours onto the restored database and re-runs no migration", async () => {
+            const before = await basePlan("prod");
+            const after = await planStack(
+                "prod",
+                (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3"),
+            );
+            const diff = diffPlans(before, after);
+            assert.notStrictEqual(after.outputs.dataStoreSecret, before.outputs.dataStoreSecret);
+            for (const color of ["blue", "green"]) {
+                const change = diff.changed.find(
+                    (c) => c.key === `kubernetes:apps/v1:Deployment::nova-api-${color}-deployment`,
+                );
+                assert.ok(change, `${color} must roll to read the new DATABASE_URL`);
+                for (const f of change.fields)
+                    assert.match(f, /\.envFrom\[\d+\]\.secretRef\.name$/);
+            }
+            const jobs = [...diff.created, ...diff.deleted, ...diff.changed.map((c) => c.key)];
+            assert.deepStrictEqual(ofType(jobs, JOB), [], "migration Jobs must not change");
+        });
+
+        it("rotating the DB password rolls the colours too", async () => {
+            const before = await basePlan("staging");
+            const after = await planStack("staging", (c) => (c.database.passwordRotation = 2));
+            const diff = diffPlans(before, after);
+            assert.notStrictEqual(after.outputs.dataStoreSecret, before.outputs.dataStoreSecret);
+            assert.ok(
+                diff.changed.some(
+                    (c) =>
+                        c.key ===
+                        "random:index/randomPassword:RandomPassword::nova-api-data-db-password",
+                ),
+                "a new password is generated",
+            );
+            // The password is an in-place update of the instance (redacted in the plan): no
+            // data store is created or deleted.
+            assert.deepStrictEqual(
+                dataTouched(diff).filter((t) => !t.startsWith("changed ")),
+                [],
+            );
         });
 
         it("to a point in time creates a new instance from the original", async () => {
