@@ -205,13 +205,18 @@ export const releaseSnapshot: StackValidationPolicy = {
         );
         if (versions.size < 2) args.notApplicable("only one app version is deployed");
         const list = [...versions].sort().join(", ");
+        // Only a snapshot of a database in this stack protects this stack's data.
+        const ids = new Set(dbs.map((d) => d.props.identifier).filter((i) => i !== undefined));
+        const ofStackDb = (s: PolicyResource) =>
+            ids.has(s.props.dbInstanceIdentifier) ||
+            (s.propertyDependencies.dbInstanceIdentifier ?? []).some((d) => dbs.includes(d));
         for (const route of args.resources.filter(isRoute)) {
             const snapshot = [...dependencyClosure(route)].find(
-                (d) => d.type === TYPES.rdsSnapshot,
+                (d) => d.type === TYPES.rdsSnapshot && ofStackDb(d),
             );
             if (!snapshot) {
                 report(
-                    `${String(route.props.kind)} ${route.props.metadata?.name ?? route.name} must depend on an aws.rds.Snapshot taken for this release (versions ${list} are deployed)`,
+                    `${String(route.props.kind)} ${route.props.metadata?.name ?? route.name} must depend on an aws.rds.Snapshot of ${[...ids].join(" or ")} taken for this release (versions ${list} are deployed)`,
                     route.urn,
                 );
             }

@@ -360,6 +360,15 @@ const FAULTS: Fault[] = [
         policy: "rds-release-snapshot",
         inject: (p) => drop(p, (r) => r.type === "aws:rds/snapshot:Snapshot"),
     },
+    {
+        name: "release snapshots taken of another database",
+        policy: "rds-release-snapshot",
+        inject: (p) => {
+            for (const r of p.resources.filter((x) => x.type === "aws:rds/snapshot:Snapshot")) {
+                (r.inputs as Any).dbInstanceIdentifier = "some-other-db";
+            }
+        },
+    },
     // Cache
     {
         name: "cache without TLS",

@@ -924,7 +924,19 @@ const stackSuites: StackSuite[] = [
                 name: "route does not wait for a snapshot",
                 graph: () => [...twoVersions(), route({ blue: 75, green: 25 })],
                 message:
-                    "HTTPRoute app must depend on an aws.rds.Snapshot taken for this release (versions v1, v2 are deployed)",
+                    "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
+            },
+            {
+                name: "the snapshot is of another database",
+                graph: () => [
+                    ...twoVersions().map((r) =>
+                        r.name === "snap"
+                            ? { ...r, inputs: { ...r.inputs, dbInstanceIdentifier: "other-db" } }
+                            : r,
+                    ),
+                    route({ blue: 75, green: 25 }, ["aws:rds/snapshot:Snapshot::snap"]),
+                ],
+                message: "HTTPRoute app must depend on an aws.rds.Snapshot of db taken",
             },
         ],
     },
