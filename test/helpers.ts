@@ -24,19 +24,34 @@ function stackConfig(stack: StackName, edit?: ConfigEdit) {
     return { input, config };
 }
 
+/** Plans by exact config: the program is deterministic, so identical configs share one run. */
+const planCache = new Map<string, Promise<Plan>>();
+
 export async function planStack(
     stack: StackName,
     edit?: ConfigEdit,
     registered?: string[],
 ): Promise<Plan> {
     const { input, config } = stackConfig(stack, edit);
-    return planProgram({
-        stack: input.stack,
-        project: input.project,
-        config,
-        secretKeys: input.secretKeys,
-        registered,
-    });
+    const run = () =>
+        planProgram({
+            stack: input.stack,
+            project: input.project,
+            config,
+            secretKeys: input.secretKeys,
+            registered,
+        });
+    // A caller watching registrations needs a real run.
+    if (registered) return run();
+    const key = JSON.stringify([input.stack, config, input.secretKeys]);
+    let cached = planCache.get(key);
+    if (!cached) {
+        cached = run();
+        planCache.set(key, cached);
+        cached.catch(() => planCache.delete(key));
+    }
+    // Each caller gets its own copy, so a test that mutates a plan cannot leak into another.
+    return structuredClone(await cached);
 }
 
 /**
