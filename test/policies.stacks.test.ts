@@ -2,6 +2,7 @@
 // match the stacks, and single faults injected into the planned prod graph are each caught by the
 // policy meant to catch them.
 import { strict as assert } from "assert";
+import * as aws from "@pulumi/aws";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +12,7 @@ import {
     loadPackConfig,
     packConfigProblems,
     PolicyConfigError,
+    policyResources,
     runPolicies,
 } from "../scripts/lib/policyRunner";
 import { policies } from "../policies/policies";
@@ -64,6 +66,33 @@ describe("policy pack on the stacks", () => {
             run.violations.map((v) => [v.policy, v.enforcementLevel]),
             [["rds-storage-encrypted", "advisory"]],
         );
+    });
+
+    it("hands stack policies PolicyResources with URNs, parents, options and dependencies", async () => {
+        const nodes = policyResources(await planOf("prod"));
+        const byKey = new Map(nodes.map((n) => [n.key, n.resource]));
+        const route = byKey.get(
+            "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::nova-api-router-route",
+        )!;
+        assert.equal(
+            route.urn,
+            "urn:pulumi:prod::release::release:traffic:TrafficRouter$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::nova-api-router-route",
+        );
+        assert.equal(route.parent?.type, "release:traffic:TrafficRouter");
+        assert.equal(route.opts.parent, route.parent?.urn);
+        assert.ok(route.dependencies.some((d) => d.type === "aws:rds/snapshot:Snapshot"));
+        const rds = nodes.find((n) => /Instance::.*primary$/.test(n.key))!.resource;
+        assert.equal(rds.opts.protect, true);
+        // Implicit dependency: vpcSecurityGroupIds holds the security group's (mock) id.
+        assert.deepEqual(
+            rds.propertyDependencies.vpcSecurityGroupIds.map((d) => d.type),
+            ["aws:ec2/securityGroup:SecurityGroup"],
+        );
+        assert.ok(rds.isType(aws.rds.Instance));
+        assert.equal(rds.asType(aws.rds.Instance), rds.props as unknown);
+        assert.equal(rds.asType(aws.rds.Snapshot), undefined);
+        // Policies read a frozen copy: they cannot change the plan or each other's view.
+        assert.throws(() => ((rds.props as Any).storageEncrypted = false), TypeError);
     });
 
     it("rejects a pack config with unknown policies, settings or levels", async () => {
