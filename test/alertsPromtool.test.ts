@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { ALERT_CATALOGUE } from "../components/alertRules";
 import { REPO_ROOT } from "../scripts/lib/plan";
 import { RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
@@ -84,6 +84,26 @@ describe("alert rules under promtool", function () {
     it("promtool test rules test/alerts/*.yaml passes against prod's rules", () => {
         const r = promtool(["test", "rules", ...testFiles()]);
         assert.equal(r.status, 0, r.output);
+    });
+
+    it("parses every dashboard query as PromQL", async () => {
+        const cm = (await planStack("prod")).resources.find(
+            (r) => (r.inputs as any).metadata?.labels?.grafana_dashboard === "1",
+        );
+        const dash = JSON.parse(Object.values((cm!.inputs as any).data)[0] as string);
+        const exprs: string[] = dash.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+        assert.ok(exprs.length >= 7);
+        // promtool parses recording rules' expressions: wrap each query as one.
+        const rules = exprs.map((expr, i) => ({ record: `dashboard:query:${i}`, expr }));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-"));
+        try {
+            const file = path.join(dir, "dashboard-queries.yaml");
+            fs.writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules }] }));
+            const r = promtool(["check", "rules", file]);
+            assert.equal(r.status, 0, r.output);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the unit tests fail when a stack file moves a threshold", async () => {
