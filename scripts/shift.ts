@@ -6,8 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from "yaml";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { CONFIG_NAMESPACE } from "../components/config";
+import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../components/config";
 import { REPO_ROOT } from "./lib/plan";
 import { loadStackInput, resolveStackFile, StackFileError } from "./lib/stackFile";
 
@@ -71,7 +70,6 @@ function trafficMap(doc: Document): YAMLMap {
  */
 export function applyEdits(text: string, edits: Edit[]): string {
     let out = text;
-    // Later offsets first, so earlier ranges stay valid.
     const doc = parseDocument(text);
     const map = trafficMap(doc);
     const splices: { at: number; end: number; text: string }[] = [];
@@ -98,6 +96,7 @@ export function applyEdits(text: string, edits: Edit[]): string {
             text: `${prefix}${" ".repeat(indent)}${e.key}: ${yamlScalar(e.to)}\n`,
         });
     }
+    // Later offsets first, so earlier ranges stay valid.
     for (const s of splices.sort((a, b) => b.at - a.at)) {
         out = out.slice(0, s.at) + s.text + out.slice(s.end);
     }
