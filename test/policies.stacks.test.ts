@@ -19,6 +19,7 @@ import { policies } from "../policies/policies";
 import { SECRET_MARKER } from "../policies/util";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import { planStack, type StackName } from "./helpers";
+import { ROUTER_VARIANTS } from "./routerVariants";
 
 type Any = any;
 
@@ -172,6 +173,48 @@ describe("docs/checklist-coverage.md", () => {
         );
         assert.deepEqual(unknown, []);
     });
+});
+
+describe("policy pack on every router kind", () => {
+    for (const [kind, edit] of Object.entries(ROUTER_VARIANTS)) {
+        it(`prod on ${kind}: clean, and a broken weight or a 0-replica colour is caught`, async () => {
+            const plan = await planStack("prod", edit);
+            assert.deepEqual((await runPolicies(plan)).violations, []);
+
+            const broken = structuredClone(plan);
+            const routes = broken.resources.filter(
+                (r) => r.type.endsWith(":HTTPRoute") || r.type.endsWith(":Ingress"),
+            );
+            for (const r of routes as Any[]) {
+                const ann = r.inputs.metadata?.annotations ?? {};
+                if (r.type.endsWith(":HTTPRoute")) {
+                    r.inputs.spec.rules.at(-1).backendRefs[0].weight = 80; // 80 + 25
+                } else if (ann["alb.ingress.kubernetes.io/actions.weighted-routing"]) {
+                    const action = JSON.parse(
+                        ann["alb.ingress.kubernetes.io/actions.weighted-routing"],
+                    );
+                    action.forwardConfig.targetGroups[0].weight = 80;
+                    ann["alb.ingress.kubernetes.io/actions.weighted-routing"] =
+                        JSON.stringify(action);
+                } else if (ann["nginx.ingress.kubernetes.io/canary"] === "true") {
+                    ann["nginx.ingress.kubernetes.io/canary-weight"] = "125";
+                }
+            }
+            const weights = await runPolicies(broken);
+            assert.ok(
+                weights.violations.some((v) => v.policy === "traffic-weights-consistent"),
+                JSON.stringify(weights.violations),
+            );
+
+            const down = structuredClone(plan);
+            (find(down, DEP, "nova-api-green-deployment").inputs as Any).spec.replicas = 0;
+            const ready = await runPolicies(down);
+            assert.deepEqual(
+                [...new Set(ready.violations.map((v) => v.policy))],
+                ["traffic-to-ready-colours"],
+            );
+        });
+    }
 });
 
 // ---- fault injection into the planned prod graph ----
