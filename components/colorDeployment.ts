@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ColorCapacity } from "./capacity";
 import type { Color, StackConfig } from "./config";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 export interface ColorDeploymentArgs {
     /** Which colour this is; part of every object name and the `color` label. */
@@ -79,13 +80,7 @@ export class ColorDeployment extends pulumi.ComponentResource {
                         spec: {
                             automountServiceAccountToken: false,
                             terminationGracePeriodSeconds: app.terminationGracePeriodSeconds,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: app.runAsUser,
-                                runAsGroup: app.runAsUser,
-                                fsGroup: app.runAsUser,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurity(app.runAsUser),
                             topologySpreadConstraints: [
                                 {
                                     maxSkew: 1,
@@ -136,12 +131,7 @@ export class ColorDeployment extends pulumi.ComponentResource {
                                             sleep: { seconds: app.preStopSleepSeconds },
                                         },
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** One database an exporter scrapes: its name and the Secret key holding its URL. */
 export interface ExporterTarget {
@@ -77,12 +78,9 @@ export class MetricsExporters extends pulumi.ComponentResource {
                                 metadata: { labels },
                                 spec: {
                                     automountServiceAccountToken: false,
-                                    securityContext: {
-                                        runAsNonRoot: true,
-                                        runAsUser: EXPORTER_UID,
-                                        runAsGroup: EXPORTER_UID,
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    securityContext: restrictedPodSecurity(EXPORTER_UID, {
+                                        fsGroup: false,
+                                    }),
                                     containers: [
                                         {
                                             name: p.component,
@@ -102,12 +100,7 @@ export class MetricsExporters extends pulumi.ComponentResource {
                                                 tcpSocket: { port: "metrics" },
                                                 periodSeconds: 10,
                                             },
-                                            securityContext: {
-                                                allowPrivilegeEscalation: false,
-                                                readOnlyRootFilesystem: true,
-                                                runAsNonRoot: true,
-                                                capabilities: { drop: ["ALL"] },
-                                            },
+                                            securityContext: restrictedContainerSecurity(),
                                         },
                                     ],
                                 },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import { migrationJobName } from "./dataNaming";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 export interface MigrationJobArgs {
     /** Namespace of the Job (no default). */
@@ -65,13 +66,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                         spec: {
                             restartPolicy: "Never",
                             automountServiceAccountToken: false,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: app.runAsUser,
-                                runAsGroup: app.runAsUser,
-                                fsGroup: app.runAsUser,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurity(app.runAsUser),
                             containers: [
                                 {
                                     name: "migrate",
@@ -86,12 +81,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                                         requests: app.resources.requests,
                                         limits: app.resources.limits,
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],
