@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { CacheConfig, NetworkConfig } from "./config/data";
 import { REDIS_TOKEN_SPECIALS, redisUrl } from "./dataNaming";
+import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface CacheArgs {
     /** `release:cache` (no default). */
@@ -49,28 +50,18 @@ export class Cache extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
+        this.securityGroup = appOnlySecurityGroup(
+            name,
             {
-                name: `${id}-cache`,
+                groupName: `${id}-cache`,
                 description: `Redis ${id}: reachable only from the app security group`,
                 vpcId: args.network.vpcId,
+                appSecurityGroupId: args.network.appSecurityGroupId,
+                port: c.port,
+                ruleDescription: "Redis from the app",
                 tags,
             },
-            { parent: this },
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-app`,
-            {
-                securityGroupId: this.securityGroup.id,
-                referencedSecurityGroupId: args.network.appSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: c.port,
-                toPort: c.port,
-                description: "Redis from the app",
-                tags,
-            },
-            { parent: this },
+            this,
         );
 
         const parameterGroup = new aws.elasticache.ParameterGroup(

@@ -9,6 +9,7 @@ import {
     replicaInstanceId,
     restoredInstanceId,
 } from "./dataNaming";
+import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface DatabaseArgs {
     /** `release:database` (no default). */
@@ -70,29 +71,18 @@ export class Database extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
+        this.securityGroup = appOnlySecurityGroup(
+            name,
             {
-                name: `${id}-db`,
+                groupName: `${id}-db`,
                 description: `PostgreSQL ${id}: reachable only from the app security group`,
                 vpcId: args.network.vpcId,
+                appSecurityGroupId: args.network.appSecurityGroupId,
+                port: db.port,
+                ruleDescription: "PostgreSQL from the app",
                 tags,
             },
-            { parent: this },
-        );
-        // A separate rule resource (not inline ingress) so rules can be reviewed and changed alone.
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-app`,
-            {
-                securityGroupId: this.securityGroup.id,
-                referencedSecurityGroupId: args.network.appSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: db.port,
-                toPort: db.port,
-                description: "PostgreSQL from the app",
-                tags,
-            },
-            { parent: this },
+            this,
         );
 
         const parameterGroup = new aws.rds.ParameterGroup(
