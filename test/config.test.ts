@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -7,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { loadStackInput } from "../scripts/lib/stackFile";
-import { configProblems, planStack } from "./helpers";
+import { configProblems, planStack, runPlanCli } from "./helpers";
 
 describe("stack config", () => {
     it("parses both stack files", async () => {
@@ -166,22 +165,7 @@ describe("stack config", () => {
             const file = path.join(dir, "Pulumi.bad.yaml");
             fs.writeFileSync(file, stringify({ config }));
             const out = path.join(dir, "out");
-            let status = 0;
-            let stderr = "";
-            try {
-                execFileSync(
-                    "npx",
-                    ["ts-node", "--transpile-only", "scripts/plan.ts", file, "--out", out],
-                    {
-                        cwd: path.resolve(__dirname, ".."),
-                        stdio: "pipe",
-                    },
-                );
-            } catch (e) {
-                const err = e as { status: number; stderr: Buffer };
-                status = err.status;
-                stderr = err.stderr.toString();
-            }
+            const { status, stderr } = runPlanCli([file, "--out", out]);
             assert.strictEqual(status, 1);
             assert.match(
                 stderr,

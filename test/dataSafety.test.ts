@@ -2,14 +2,21 @@
 // never touch a data store, a release adds exactly one snapshot and one migration, prod stores are
 // protected, no credential is ever plain text, and a restore adds an instance and keeps the old one.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
 import { MOCK_SECRET_PREFIX } from "../scripts/lib/mockOutputs";
 import { resourceKey, type Plan } from "../scripts/lib/plan";
-import { byType, inputs, one, planStack, type ConfigEdit, type StackName } from "./helpers";
+import {
+    byType,
+    inputs,
+    one,
+    planStack,
+    runPlanCli,
+    type ConfigEdit,
+    type StackName,
+} from "./helpers";
 
 const DATA_TYPE = /^aws:(rds|elasticache)\//;
 const INSTANCE = "aws:rds/instance:Instance";
@@ -294,18 +301,8 @@ describe("data tier safety", function () {
                 assert.strictEqual(inputs(secret).stringData, "[secret]");
 
                 const out = path.join(dir, stack);
-                execFileSync(
-                    process.execPath,
-                    [
-                        require.resolve("ts-node/dist/bin"),
-                        "--transpile-only",
-                        "scripts/plan.ts",
-                        stack,
-                        "--out",
-                        out,
-                    ],
-                    { cwd: path.resolve(__dirname, ".."), stdio: "pipe" },
-                );
+                const res = runPlanCli([stack, "--out", out]);
+                assert.ok(res.status === 0, res.stderr);
                 const files = fs.readdirSync(path.join(out, "manifests"));
                 assert.ok(
                     files.some((f) => f.startsWith("job-")),

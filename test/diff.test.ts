@@ -8,7 +8,7 @@ import * as path from "path";
 import type { Plan } from "../scripts/lib/plan";
 import { loadBase, PlanBaseError } from "../scripts/lib/planBase";
 import { renderMarkdown, renderText, reviewPlans, type PlanReview } from "../scripts/lib/planDiff";
-import { planStack } from "./helpers";
+import { planStack, runPlanCli } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const GOLDEN = path.join(__dirname, "golden", "diff-prod-shift-25-to-50.md");
@@ -193,22 +193,17 @@ describe("plan diff bases", function () {
     });
 
     it("`plan -- prod --diff HEAD --format markdown` prints the comment body and exits 0", () => {
-        const out = execFileSync(
-            process.execPath,
-            [
-                require.resolve("ts-node/dist/bin"),
-                "--transpile-only",
-                "scripts/plan.ts",
-                "prod",
-                "--diff",
-                "HEAD",
-                "--format",
-                "markdown",
-                "--out",
-                path.join(dir, "out"),
-            ],
-            { cwd: ROOT, stdio: "pipe" },
-        ).toString();
+        const res = runPlanCli([
+            "prod",
+            "--diff",
+            "HEAD",
+            "--format",
+            "markdown",
+            "--out",
+            path.join(dir, "out"),
+        ]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        const out = res.stdout;
         assert.ok(
             out.startsWith("<!-- release-plan-diff:prod -->\n## Plan diff: `prod`"),
             out.slice(0, 200),
@@ -218,27 +213,7 @@ describe("plan diff bases", function () {
     });
 
     it("refuses an unknown --format with a usage error (exit 1)", () => {
-        let status = 0;
-        let stderr = "";
-        try {
-            execFileSync(
-                process.execPath,
-                [
-                    require.resolve("ts-node/dist/bin"),
-                    "--transpile-only",
-                    "scripts/plan.ts",
-                    "prod",
-                    "--diff",
-                    "HEAD",
-                    "--format",
-                    "html",
-                ],
-                { cwd: ROOT, stdio: "pipe" },
-            );
-        } catch (e) {
-            status = (e as { status: number }).status;
-            stderr = (e as { stderr: Buffer }).stderr.toString();
-        }
+        const { status, stderr } = runPlanCli(["prod", "--diff", "HEAD", "--format", "html"]);
         assert.strictEqual(status, 1);
         assert.match(stderr, /^--format must be text or markdown \(got html\)$/m);
     });

@@ -1,3 +1,5 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
 // Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
 import { ConfigError } from "../components/config";
 import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
@@ -87,4 +89,18 @@ export function one(plan: Plan, type: string, name: string): PlannedResource {
 
 export function inputs(r: PlannedResource): any {
     return r.inputs;
+}
+
+/** Runs `npm run plan -- <args>` as a user would (a fresh process) and collects its result. */
+export function runPlanCli(args: string[]): {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+} {
+    const res = spawnSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/plan.ts", ...args],
+        { cwd: path.resolve(__dirname, ".."), encoding: "utf8" },
+    );
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }

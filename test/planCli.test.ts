@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -7,24 +6,8 @@ import { parse, stringify } from "yaml";
 import { isKubernetesObject, planProgram } from "../scripts/lib/plan";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import { renderSummary } from "../scripts/lib/summary";
-import { planStack } from "./helpers";
+import { planStack, runPlanCli } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
-
-const ROOT = path.resolve(__dirname, "..");
-
-function runPlan(args: string[]): { status: number; stdout: string; stderr: string } {
-    try {
-        const stdout = execFileSync(
-            process.execPath,
-            [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/plan.ts", ...args],
-            { cwd: ROOT, stdio: "pipe" },
-        ).toString();
-        return { status: 0, stdout, stderr: "" };
-    } catch (e) {
-        const err = e as { status: number; stdout: Buffer; stderr: Buffer };
-        return { status: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
-    }
-}
 
 describe("offline plan command", () => {
     let dir: string;
@@ -33,7 +16,7 @@ describe("offline plan command", () => {
 
     it("--json prints one parseable document and writes every Kubernetes object as YAML", async () => {
         const out = path.join(dir, "prod");
-        const res = runPlan(["prod", "--json", "--out", out]);
+        const res = runPlanCli(["prod", "--json", "--out", out]);
         assert.ok(res.status === 0 || res.status === 2, res.stderr);
         const doc = JSON.parse(res.stdout);
         assert.strictEqual(doc.stack, "prod");
@@ -59,13 +42,13 @@ describe("offline plan command", () => {
         const input = loadStackInput("staging");
         const file = path.join(dir, "Pulumi.qa.yaml");
         fs.writeFileSync(file, stringify({ config: input.config }));
-        const res = runPlan([file, "--out", path.join(dir, "qa")]);
+        const res = runPlanCli([file, "--out", path.join(dir, "qa")]);
         assert.ok(res.status === 0 || res.status === 2, res.stderr);
         assert.match(res.stdout, /Plan for stack qa/);
     });
 
     it("rejects an unknown flag with exit 1", () => {
-        const res = runPlan(["prod", "--jsn"]);
+        const res = runPlanCli(["prod", "--jsn"]);
         assert.strictEqual(res.status, 1);
         assert.match(res.stderr, /--jsn must be one of/);
     });

@@ -1,22 +1,13 @@
 // The policy step of `npm run plan`: violations in --json, grouped human output, exit 2 only on a
 // mandatory violation (prod config), advisory findings never fail the plan (staging config).
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { runPlanCli as plan } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
-
-function plan(args: string[]) {
-    const res = spawnSync(
-        process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/plan.ts", ...args],
-        { cwd: ROOT, encoding: "utf8" },
-    );
-    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 describe("npm run plan: policy step", function () {
     this.timeout(120000);
