@@ -142,8 +142,7 @@ async function main(): Promise<number> {
     if (schemaProblems.length > 0) {
         console.error("Rendered Kubernetes objects fail the upstream schema:");
         for (const p of schemaProblems) console.error(`  - ${formatSchemaProblem(p)}`);
-        exitCode = EXIT_SCHEMA;
-        return exitCode;
+        return EXIT_SCHEMA;
     }
 
     // The policy config follows release:stage (policies/policy-config.<stage>.json).
@@ -183,6 +182,7 @@ async function main(): Promise<number> {
         const rel = (p: string) => path.relative(process.cwd(), p) || ".";
         console.log(renderSummary(plan, rel(input.file)));
         console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
+        console.log(`All ${written} objects pass the upstream Kubernetes and CRD schemas`);
         if (rulesFile) console.log(`Wrote the Prometheus rules to ${rel(rulesFile)}`);
         console.log(`\n${renderViolations(policyRun)}`);
     }

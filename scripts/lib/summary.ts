@@ -20,12 +20,12 @@ function describeRoutes(plan: Plan): string[] {
         for (const rule of rules) {
             const refs = (rule.backendRefs as Obj[]) ?? [];
             const headers = get(rule, "matches", "0", "headers") as Obj[] | undefined;
-            const to = refs.map((b) => `${b.name} ${b.weight}`).join(", ");
-            lines.push(
-                headers
-                    ? `    preview ${headers.map((h) => `${h.name}: ${h.value}`).join(", ")} → ${to}`
-                    : `    default → ${to}`,
-            );
+            if (headers) {
+                const match = headers.map((h) => `${h.name}: ${h.value}`).join(", ");
+                lines.push(`    preview ${match} → ${refs.map((b) => b.name).join(", ")}`);
+            } else {
+                lines.push(`    default → ${refs.map((b) => `${b.name} ${b.weight}`).join(", ")}`);
+            }
         }
     }
     for (const ing of byKind(plan, "Ingress")) {
