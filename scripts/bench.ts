@@ -5,7 +5,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { diffPlans } from "./lib/graphDiff";
 import { planProgram } from "./lib/plan";
-import { loadStackInput } from "./lib/stackFile";
+import { loadStackInput, planRequest } from "./lib/stackFile";
 import { planStack, type ConfigEdit, type StackName } from "../test/helpers";
 import { ROUTER_VARIANTS } from "../test/routerVariants";
 
@@ -26,12 +26,7 @@ async function timePlans(
     let resources = 0;
     for (let i = 0; i < RUNS + 1; i++) {
         const t0 = performance.now();
-        const plan = await planProgram({
-            stack: input.stack,
-            project: input.project,
-            config: input.config,
-            secretKeys: input.secretKeys,
-        });
+        const plan = await planProgram(planRequest(input));
         times.push(performance.now() - t0);
         resources = plan.resources.length;
     }

@@ -26,7 +26,7 @@ import {
     type Violation,
 } from "./lib/policyRunner";
 import { writeRulesFile } from "./lib/rulesFile";
-import { loadStackInput, StackFileError, type StackInput } from "./lib/stackFile";
+import { loadStackInput, planRequest, StackFileError, type StackInput } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
 /** Command-line options; each flag is one entry in FLAGS below. */
@@ -105,12 +105,7 @@ async function runPlan(input: StackInput, quiet: boolean): Promise<Plan> {
     const log = console.log;
     if (quiet) console.log = console.error;
     try {
-        return await planProgram({
-            stack: input.stack,
-            project: input.project,
-            config: input.config,
-            secretKeys: input.secretKeys,
-        });
+        return await planProgram(planRequest(input));
     } finally {
         console.log = log;
     }

@@ -3,7 +3,7 @@ import * as path from "path";
 // Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
 import { ConfigError } from "../components/config";
 import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
-import { loadStackInput } from "../scripts/lib/stackFile";
+import { loadStackInput, planRequest } from "../scripts/lib/stackFile";
 
 export type StackName = "staging" | "prod";
 /** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
@@ -35,14 +35,7 @@ export async function planStack(
     registered?: string[],
 ): Promise<Plan> {
     const { input, config } = stackConfig(stack, edit);
-    const run = () =>
-        planProgram({
-            stack: input.stack,
-            project: input.project,
-            config,
-            secretKeys: input.secretKeys,
-            registered,
-        });
+    const run = () => planProgram(planRequest(input, { config, registered }));
     // A caller watching registrations needs a real run.
     if (registered) return run();
     const key = JSON.stringify([input.stack, config, input.secretKeys]);

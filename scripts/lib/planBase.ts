@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { planProgram, REPO_ROOT } from "./plan";
 import type { DiffablePlan } from "./planDiff";
-import { loadStackInput, resolveStackFile } from "./stackFile";
+import { loadStackInput, planRequest, resolveStackFile } from "./stackFile";
 
 export class PlanBaseError extends Error {}
 
@@ -76,13 +76,7 @@ async function planAtCommit(stackArg: string, commit: string): Promise<DiffableP
         }
         const input = loadStackInput(inRepo ? baseFile : stackArg, tree);
         try {
-            return await planProgram({
-                stack: input.stack,
-                project: input.project,
-                config: input.config,
-                secretKeys: input.secretKeys,
-                program: path.join(tree, "index.ts"),
-            });
+            return await planProgram(planRequest(input, { program: path.join(tree, "index.ts") }));
         } catch (e) {
             throw new PlanBaseError(
                 `the base (${commit.slice(0, 7)}) does not plan: ${(e as Error).message}`,

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { REPO_ROOT } from "./plan";
+import { REPO_ROOT, type PlanRequest } from "./plan";
 
 export interface StackInput {
     stack: string;
@@ -73,4 +73,15 @@ export function loadStackInput(arg: string, root = REPO_ROOT): StackInput {
         if (found.secret) secretKeys.push(full);
     }
     return { stack, file, project, config, secretKeys };
+}
+
+/** The plan request for a loaded stack; `extra` overrides (another program, edited config). */
+export function planRequest(input: StackInput, extra: Partial<PlanRequest> = {}): PlanRequest {
+    return {
+        stack: input.stack,
+        project: input.project,
+        config: input.config,
+        secretKeys: input.secretKeys,
+        ...extra,
+    };
 }
