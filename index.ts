@@ -1,13 +1,14 @@
-// Entry point: read the stack config, then wire the components. Decisions live in components/.
-import { AppNamespace } from "./components/appNamespace";
-import { AppSecret } from "./components/appSecret";
-import { Alerting } from "./components/alerting";
-import { colorCapacity, imageVersion, trafficSplit } from "./components/capacity";
-import { ColorDeployment } from "./components/colorDeployment";
-import { COLORS, loadStackConfig } from "./components/config";
-import { releaseVersions } from "./components/dataNaming";
-import { DataTier } from "./components/dataTier";
-import { TrafficRouter } from "./components/trafficRouter";
+// Entry point: read the stack config, then wire the components. Decisions live in decisions/.
+import { AppNamespace } from "./components/app/appNamespace";
+import { AppSecret } from "./components/app/appSecret";
+import { Alerting } from "./components/monitoring/alerting";
+import { colorCapacity, trafficSplit } from "./decisions/capacity";
+import { imageVersion } from "./config/rules";
+import { ColorDeployment } from "./components/app/colorDeployment";
+import { COLORS, loadStackConfig } from "./config";
+import { releaseVersions } from "./decisions/dataNaming";
+import { DataTier } from "./components/data/dataTier";
+import { TrafficRouter } from "./components/traffic/trafficRouter";
 
 const { config: cfg } = loadStackConfig();
 const prod = cfg.stage === "prod";

@@ -125,7 +125,7 @@ export const restrictedSecurityContext: ResourceValidationPolicy = {
     }),
 };
 
-/** Names that hold secrets; mirrors components/config/rules.ts SECRET_ENV_NAME. */
+/** Names that hold secrets; mirrors config/rules.ts SECRET_ENV_NAME. */
 export const DEFAULT_SECRET_ENV_PATTERN =
     "(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL|CONNECTION_STRING|DSN)";
 

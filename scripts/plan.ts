@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../config";
 import {
     ensureDir,
     isKubernetesObject,

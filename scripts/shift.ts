@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../components/config";
+import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../config";
 import { REPO_ROOT } from "./lib/plan";
 import { loadStackInput, resolveStackFile, StackFileError } from "./lib/stackFile";
 

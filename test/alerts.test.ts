@@ -12,9 +12,9 @@ import {
     seconds,
     type AlertingRule,
     type RuleGroup,
-} from "../components/alertRules";
-import { parseStackConfig } from "../components/config";
-import { durationSeconds, memoryBytes } from "../components/config/monitoring";
+} from "../decisions/alertRules";
+import { parseStackConfig } from "../config";
+import { durationSeconds, memoryBytes } from "../config/monitoring";
 import { validateManifest } from "../scripts/lib/k8sSchema";
 import { manifestOf, type Plan, type PlannedResource } from "../scripts/lib/plan";
 import { ruleGroupsOf, writeRulesFile } from "../scripts/lib/rulesFile";

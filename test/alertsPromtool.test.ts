@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { ALERT_CATALOGUE } from "../components/alertRules";
+import { ALERT_CATALOGUE } from "../decisions/alertRules";
 import { REPO_ROOT } from "../scripts/lib/plan";
 import { RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
 import { planStack, type StackName } from "./helpers";

@@ -1,11 +1,6 @@
 import * as assert from "assert";
-import {
-    colorCapacity,
-    imageVersion,
-    replicasForShare,
-    trafficSplit,
-} from "../components/capacity";
-import { imagePinProblem } from "../components/config/rules";
+import { imagePinProblem, imageVersion } from "../config/rules";
+import { colorCapacity, replicasForShare, trafficSplit } from "../decisions/capacity";
 
 describe("capacity maths", () => {
     describe("trafficSplit", () => {

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { ConfigError, parseStackConfig } from "../config";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import { configProblems, planStack, runPlanCli } from "./helpers";
 

@@ -1,7 +1,7 @@
 // Data-tier config rules (issue 3): a bad `release:network` / `database` / `cache` value stops the
 // plan with a message naming the key, the value and the rule, before any resource registers.
 import * as assert from "assert";
-import { PROD_MIN_BACKUP_RETENTION_DAYS, dataProblems } from "../components/config/data";
+import { PROD_MIN_BACKUP_RETENTION_DAYS, dataProblems } from "../config/data";
 import { configProblems, planStack } from "./helpers";
 
 type Case = [string, "staging" | "prod", (c: Record<string, any>) => void, string];

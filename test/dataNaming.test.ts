@@ -16,14 +16,14 @@ import {
     releaseVersions,
     restoredInstanceId,
     snapshotRefProblem,
-} from "../components/dataNaming";
+} from "../decisions/dataNaming";
 import {
     CHANGE_WINDOW,
     dailyRanges,
     overlaps,
     weeklyRanges,
     within,
-} from "../components/dataWindows";
+} from "../decisions/dataWindows";
 
 describe("data tier naming", () => {
     it("names release snapshots like runbook 002, in the characters RDS accepts", () => {

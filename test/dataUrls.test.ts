@@ -3,9 +3,9 @@
 // because the plan redacts the Secret's contents (which is the point of it).
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Cache } from "../components/cache";
-import { parseStackConfig, type StackConfig } from "../components/config";
-import { Database } from "../components/database";
+import { Cache } from "../components/data/cache";
+import { parseStackConfig, type StackConfig } from "../config";
+import { Database } from "../components/data/database";
 import { MOCK_SECRET_PREFIX, computedOutputs } from "../scripts/lib/mockOutputs";
 import { loadStackInput } from "../scripts/lib/stackFile";
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 // Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../config";
 import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
 import { loadStackInput, planRequest } from "../scripts/lib/stackFile";
 

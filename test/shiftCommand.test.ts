@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../config";
 import { diffPlans } from "../scripts/lib/graphDiff";
 import { planProgram } from "../scripts/lib/plan";
 import { loadStackInput } from "../scripts/lib/stackFile";

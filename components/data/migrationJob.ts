@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
-import { migrationJobName } from "./dataNaming";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import type { StackConfig } from "../../config";
+import { migrationJobName } from "../../decisions/dataNaming";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 
 export interface MigrationJobArgs {
     /** Namespace of the Job (no default). */

@@ -1,5 +1,5 @@
 // Pure traffic and capacity decisions. No Pulumi here: tests call these directly.
-import type { Color } from "./config";
+import type { Color } from "../config";
 
 export interface TrafficSplit {
     /** The colour serving production. */
@@ -70,17 +70,4 @@ export function colorCapacity(c: CapacityInputs): ColorCapacity {
     const needed = replicasForShare(c.baselineReplicas, c.weight);
     const min = Math.min(Math.max(c.minReplicas, needed, 1), c.maxReplicas);
     return { replicas: min, hpa: { minReplicas: min, maxReplicas: c.maxReplicas } };
-}
-
-/** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
-export function imageVersion(image: string): string {
-    const at = image.indexOf("@");
-    if (at >= 0)
-        return `sha256-${image
-            .slice(at + 1)
-            .replace(/^sha256:/, "")
-            .slice(0, 12)}`;
-    const lastSlash = image.lastIndexOf("/");
-    const colon = image.indexOf(":", lastSlash + 1);
-    return colon < 0 ? "unversioned" : image.slice(colon + 1);
 }

@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DatabaseConfig, NetworkConfig } from "./config/data";
+import type { DatabaseConfig, NetworkConfig } from "../../config/data";
 import {
     RDS_PASSWORD_SPECIALS,
     pitrInstanceId,
     postgresUrl,
     replicaInstanceId,
     restoredInstanceId,
-} from "./dataNaming";
+} from "../../decisions/dataNaming";
 import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface DatabaseArgs {

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CacheConfig, NetworkConfig } from "./config/data";
-import { REDIS_TOKEN_SPECIALS, redisUrl } from "./dataNaming";
+import type { CacheConfig, NetworkConfig } from "../../config/data";
+import { REDIS_TOKEN_SPECIALS, redisUrl } from "../../decisions/dataNaming";
 import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface CacheArgs {

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ColorCapacity } from "./capacity";
-import type { Color, StackConfig } from "./config";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import type { ColorCapacity } from "../../decisions/capacity";
+import type { Color, StackConfig } from "../../config";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 
 export interface ColorDeploymentArgs {
     /** Which colour this is; part of every object name and the `color` label. */

@@ -1,8 +1,8 @@
 // Pure: the alert catalogue (AL-01 … AL-14) as Prometheus rule groups, from `release:monitoring`.
 // No Pulumi here. The same groups go into the PrometheusRule and into out/<stack>/prometheus-rules.yaml,
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
-import { COLORS } from "./config/app";
-import { memoryBytes, type MonitoringConfig } from "./config/monitoring";
+import { COLORS } from "../config/app";
+import { memoryBytes, type MonitoringConfig } from "../config/monitoring";
 
 /** Every catalogue ID and the alert names that implement it (docs and policies read this). */
 export const ALERT_CATALOGUE = {
@@ -62,7 +62,7 @@ export interface AlertRulesInput {
     /** Namespace of the app and its exporters. */
     readonly namespace: string;
     readonly monitoring: MonitoringConfig;
-    /** Container name of the app in its pods; default "app" (components/colorDeployment.ts). */
+    /** Container name of the app in its pods; default "app" (components/app/colorDeployment.ts). */
     readonly container?: string;
     /** `job` of the postgres_exporter targets; default "postgres-exporter". */
     readonly postgresJob?: string;

@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { alertingRules, buildRuleGroups, type AlertRulesInput, type RuleGroup } from "./alertRules";
-import { buildDashboard } from "./dashboard";
+import {
+    alertingRules,
+    buildRuleGroups,
+    type AlertRulesInput,
+    type RuleGroup,
+} from "../../decisions/alertRules";
+import { buildDashboard } from "../../decisions/dashboard";
 
 export interface AlertingArgs {
     /** App, colours and `release:monitoring` the rules, monitors and dashboard are built from (no default). */
@@ -87,7 +92,7 @@ export class Alerting extends pulumi.ComponentResource {
                 { podTargetLabels: ["color", "version"] },
             ),
             ...(args.exporters ?? []).map((svc) =>
-                // The exporters label their pods role=primary|replica (components/metricsExporters.ts).
+                // The exporters label their pods role=primary|replica (components/monitoring/metricsExporters.ts).
                 monitor(
                     svc,
                     svc,

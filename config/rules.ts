@@ -89,3 +89,16 @@ export const image = () =>
 /** Environment variable names that are secrets by convention (CL-01). */
 export const SECRET_ENV_NAME =
     /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;
+
+/** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
+export function imageVersion(image: string): string {
+    const at = image.indexOf("@");
+    if (at >= 0)
+        return `sha256-${image
+            .slice(at + 1)
+            .replace(/^sha256:/, "")
+            .slice(0, 12)}`;
+    const lastSlash = image.lastIndexOf("/");
+    const colon = image.indexOf(":", lastSlash + 1);
+    return colon < 0 ? "unversioned" : image.slice(colon + 1);
+}

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppSecret } from "./appSecret";
+import { AppSecret } from "../app/appSecret";
 import { Cache } from "./cache";
-import type { StackConfig } from "./config";
-import type { CacheConfig, DatabaseConfig, NetworkConfig } from "./config/data";
+import type { StackConfig } from "../../config";
+import type { CacheConfig, DatabaseConfig, NetworkConfig } from "../../config/data";
 import { Database } from "./database";
-import { datastoreSecretName, slug, type ReleaseVersion } from "./dataNaming";
-import { MetricsExporters, type ExporterTarget } from "./metricsExporters";
+import { datastoreSecretName, slug, type ReleaseVersion } from "../../decisions/dataNaming";
+import { MetricsExporters, type ExporterTarget } from "../monitoring/metricsExporters";
 import { MigrationJob } from "./migrationJob";
 import { ReleaseSnapshot } from "./releaseSnapshot";
 

@@ -2,14 +2,13 @@
 // PostgreSQL database and the ElastiCache Redis cache. All three are optional so app-only stacks
 // still parse; when a data store is set, the rules below hold it to the runbooks' standards.
 import { z } from "zod";
-import { imageVersion } from "../capacity";
 import {
     RDS_INSTANCE_ID_MAX,
     UTC_TIMESTAMP,
     rdsIdProblem,
     slug,
     snapshotRefProblem,
-} from "../dataNaming";
+} from "../decisions/dataNaming";
 import {
     CHANGE_WINDOW,
     CHANGE_WINDOW_TEXT,
@@ -21,8 +20,8 @@ import {
     weeklyLength,
     weeklyRanges,
     within,
-} from "../dataWindows";
-import { bool, image, int, oneOf, pattern } from "./rules";
+} from "../decisions/dataWindows";
+import { bool, image, imageVersion, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
 /** Minimum prod backup retention (runbook 000: 7 daily + weeks of history; PITR for CL-31). */

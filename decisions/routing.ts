@@ -1,7 +1,7 @@
 // Pure builders for the routing objects of each router kind. The TrafficRouter component only
 // wraps these in Pulumi resources, so tests can check weights without the runtime.
 import type { TrafficSplit } from "./capacity";
-import type { Color, StackConfig } from "./config";
+import type { Color, StackConfig } from "../config";
 
 export interface RouteBackend {
     readonly color: Color;

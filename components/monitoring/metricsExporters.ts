@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 
 /** One database an exporter scrapes: its name and the Secret key holding its URL. */
 export interface ExporterTarget {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { routeObjects, type RouteInputs, type RouteObject } from "./routing";
+import { routeObjects, type RouteInputs, type RouteObject } from "../../decisions/routing";
 
 export interface TrafficRouterArgs extends RouteInputs {
     /**

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseSnapshotId } from "./dataNaming";
+import { releaseSnapshotId } from "../../decisions/dataNaming";
 
 export interface ReleaseSnapshotArgs {
     /** The primary to snapshot (no default). */
