@@ -115,208 +115,235 @@ export const errorBudget = (availabilityPercent: number) =>
 
 // ---- rule groups ----
 
-/** The rule groups for one app: recording rules first in each group (rules in a group run in order). */
-export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
+/** What every area builder shares: the config, the label selectors and the rule constructors. */
+interface RuleContext {
+    readonly input: AlertRulesInput;
+    readonly cfg: MonitoringConfig;
+    readonly m: MonitoringConfig["metrics"];
+    readonly a: MonitoringConfig["alerts"];
+    /** The rate window. */
+    readonly w: string;
+    /** Selectors for the app's series, its pods, its HPAs and the exporters. */
+    readonly sel: { app: string; pods: string; hpas: string; pg: string; redis: string };
+    /** 5xx ratio by `by`; a colour with requests but no 5xx series yet counts as 0, not absent. */
+    readonly errorRatio: (by: string, window: string) => string;
+    /** The q-quantile of request durations over the rate window, by `by`. */
+    readonly quantile: (q: number, by: string) => string;
+}
+
+/** The static part of one alerting rule; severity, labels and the runbook link come from `alert`. */
+interface AlertBody {
+    readonly for: string;
+    readonly expr: string;
+    readonly summary: string;
+    readonly description: string;
+    readonly labels?: Record<string, string>;
+}
+
+function ruleContext(input: AlertRulesInput): RuleContext {
     const cfg = input.monitoring;
     const m = cfg.metrics;
-    const a = cfg.alerts;
     const w = cfg.rateWindow;
     const ns = input.namespace;
     const app = `job="${input.appName}",namespace="${ns}"`;
     const errors = `${m.httpStatusLabel}=~"5.."`;
-    const pods = `namespace="${ns}",container="${input.container ?? "app"}",pod=~"${input.appName}-(blue|green)-.+"`;
-    const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`;
-    const pg = `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`;
-    const redis = `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`;
+    return {
+        input,
+        cfg,
+        m,
+        a: cfg.alerts,
+        w,
+        sel: {
+            app,
+            pods: `namespace="${ns}",container="${input.container ?? "app"}",pod=~"${input.appName}-(blue|green)-.+"`,
+            hpas: `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`,
+            pg: `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`,
+            redis: `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`,
+        },
+        errorRatio: (by, window) =>
+            `(sum by (${by}) (rate(${m.httpRequests}{${app},${errors}}[${window}])) ` +
+            `or 0 * sum by (${by}) (rate(${m.httpRequests}{${app}}[${window}]))) ` +
+            `/ sum by (${by}) (rate(${m.httpRequests}{${app}}[${window}]))`,
+        quantile: (q, by) =>
+            `histogram_quantile(${q}, sum by (${by}, le) (rate(${m.httpDurationBucket}{${app}}[${w}])))`,
+    };
+}
 
-    const alert = (
-        name: AlertName,
-        severity: Severity,
-        forDuration: string,
-        expr: string,
-        summary: string,
-        description: string,
-        extraLabels: Record<string, string> = {},
-    ): AlertingRule => ({
+/** One alerting rule with the team label and the runbook link every alert carries. */
+function alert(ctx: RuleContext, name: AlertName, severity: Severity, b: AlertBody): AlertingRule {
+    return {
         alert: name,
-        expr,
-        for: forDuration,
-        labels: { severity, team: cfg.team, ...extraLabels },
-        annotations: { summary, description, runbook_url: `${cfg.runbookBaseUrl}${name}` },
-    });
+        expr: b.expr,
+        for: b.for,
+        labels: { severity, team: ctx.cfg.team, ...b.labels },
+        annotations: {
+            summary: b.summary,
+            description: b.description,
+            runbook_url: `${ctx.cfg.runbookBaseUrl}${name}`,
+        },
+    };
+}
 
-    /** 5xx ratio by `by`; a colour with requests but no 5xx series yet counts as 0, not absent. */
-    const errorRatio = (by: string, window: string, sel = app) =>
-        `(sum by (${by}) (rate(${m.httpRequests}{${sel},${errors}}[${window}])) ` +
-        `or 0 * sum by (${by}) (rate(${m.httpRequests}{${sel}}[${window}]))) ` +
-        `/ sum by (${by}) (rate(${m.httpRequests}{${sel}}[${window}]))`;
-    const quantile = (q: number, by: string) =>
-        `histogram_quantile(${q}, sum by (${by}, le) (rate(${m.httpDurationBucket}{${app}}[${w}])))`;
+/** The warning and the critical rule of one alert, each from its own thresholds. */
+function bySeverity<T>(
+    ctx: RuleContext,
+    name: AlertName,
+    thresholds: Readonly<Record<Severity, T>>,
+    body: (t: T, severity: Severity) => AlertBody,
+): AlertingRule[] {
+    return (["warning", "critical"] as const).map((severity) =>
+        alert(ctx, name, severity, body(thresholds[severity], severity)),
+    );
+}
 
-    // AL-01 … AL-06, AL-14: the app's pods.
-    const appRules: AlertingRule[] = [];
-    for (const severity of ["warning", "critical"] as const) {
-        const t = a.highErrorRate[severity];
-        appRules.push(
-            alert(
-                "HighErrorRate",
-                severity,
-                t.for,
-                `${errorRatio("namespace, job", w)} > ${lit(t.threshold)}`,
+// AL-01 … AL-03: what the app's clients see.
+function requestRules(ctx: RuleContext): AlertingRule[] {
+    const { a, w, sel } = ctx;
+    return [
+        ...bySeverity(ctx, "HighErrorRate", a.highErrorRate, (t, severity) => ({
+            for: t.for,
+            expr: `${ctx.errorRatio("namespace, job", w)} > ${lit(t.threshold)}`,
+            summary:
                 "{{ $labels.job }}: {{ $value | humanizePercentage }} of requests fail with 5xx",
-                `The 5xx ratio of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizePercentage }}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
-    appRules.push(
-        alert(
-            "APIUnresponsive",
-            "critical",
-            a.apiUnresponsive.for,
-            `${m.up}{${app}} == 0`,
-            "{{ $labels.job }}: target {{ $labels.instance }} is down",
-            `Prometheus has failed to scrape {{ $labels.instance }} (pod {{ $labels.pod }}, colour {{ $labels.color }}) for ${a.apiUnresponsive.for}: up == 0.`,
-        ),
-    );
-    for (const severity of ["warning", "critical"] as const) {
-        const t = a.highLatency[severity];
-        const p = percentile(t.quantile);
-        appRules.push(
-            alert(
-                "HighLatency",
-                severity,
-                t.for,
-                `${quantile(t.quantile, "namespace, job")} > ${lit(t.threshold)}`,
-                `{{ $labels.job }}: ${p} latency is {{ $value | humanizeDuration }}`,
-                `The ${p} request duration of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizeDuration }}, above the ${severity} threshold of ${seconds(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
-    for (const severity of ["warning", "critical"] as const) {
-        const t = a.highCpu[severity];
-        appRules.push(
-            alert(
-                "HighCPU",
-                severity,
-                t.for,
-                `sum by (namespace, pod) (rate(${m.containerCpu}{${pods}}[${w}])) ` +
-                    `/ sum by (namespace, pod) (${m.containerLimits}{${pods},resource="cpu"}) > ${lit(t.threshold)}`,
-                "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit",
-                `Pod {{ $labels.pod }} in {{ $labels.namespace }} has used {{ $value | humanizePercentage }} of its CPU limit over ${w}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
-    const mem = a.highMemory;
-    appRules.push(
-        alert(
-            "HighMemory",
-            "warning",
-            mem.warning.for,
-            `max by (namespace, pod) (${m.containerMemory}{${pods}}) > ${memoryBytes(mem.warning.threshold)}`,
-            "Pod {{ $labels.pod }} working set is {{ $value | humanize1024 }}B",
-            `Pod {{ $labels.pod }} in {{ $labels.namespace }} has a working set of {{ $value | humanize1024 }}B, above the warning threshold of ${mem.warning.threshold}B per pod for ${mem.warning.for}.`,
-        ),
-        alert(
-            "HighMemory",
-            "critical",
-            mem.critical.for,
-            `max by (namespace, pod) (${m.containerMemory}{${pods}}) ` +
-                `/ max by (namespace, pod) (${m.containerLimits}{${pods},resource="memory"}) > ${lit(mem.critical.threshold)}`,
-            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit",
-            `Pod {{ $labels.pod }} in {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of its memory limit, above the critical threshold of ${percent(mem.critical.threshold)} for ${mem.critical.for}; the OOM killer is next.`,
-        ),
-    );
-    const restarts = a.podRestarting;
-    appRules.push(
-        alert(
-            "PodRestarting",
-            "warning",
-            restarts.for,
-            `sum by (namespace, pod, container) (increase(${m.containerRestarts}{${pods}}[1h])) > ${lit(restarts.threshold)}`,
-            '{{ $labels.pod }} restarted {{ $value | printf "%.0f" }} times in the last hour',
-            `Container {{ $labels.container }} of pod {{ $labels.pod }} in {{ $labels.namespace }} restarted {{ $value | printf "%.0f" }} times in the last hour, more than ${lit(restarts.threshold)}. Check the previous logs and OOM kills.`,
-        ),
-    );
-    const hpaOn = "on (namespace, horizontalpodautoscaler)";
-    appRules.push(
-        alert(
-            "HPAAtMax",
-            "warning",
-            a.hpaAtMax.for,
-            `${m.hpaCurrentReplicas}{${hpas}} >= ${hpaOn} ${m.hpaMaxReplicas}{${hpas}} ` +
-                `and ${hpaOn} (${m.hpaMaxReplicas}{${hpas}} > ${hpaOn} ${m.hpaMinReplicas}{${hpas}})`,
-            'HPA {{ $labels.horizontalpodautoscaler }} is pinned at its maximum of {{ $value | printf "%.0f" }} replicas',
-            `HPA {{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has run at maxReplicas for ${a.hpaAtMax.for}: it cannot add capacity. Raise release:autoscaling.maxReplicas or find the load.`,
-        ),
-    );
-
-    // AL-07 … AL-11: the data tier, through postgres_exporter, redis_exporter and CloudWatch.
-    const dataRules: AlertingRule[] = [
-        alert(
-            "DatabaseDown",
-            "critical",
-            a.databaseDown.for,
-            `${m.pgUp}{${pg}} == 0`,
-            "PostgreSQL behind {{ $labels.instance }} is down",
-            `postgres_exporter {{ $labels.instance }} in {{ $labels.namespace }} has reported pg_up == 0 for ${a.databaseDown.for}: it cannot reach the database.`,
-        ),
-        alert(
-            "ReplicationLag",
-            "warning",
-            a.replicationLag.for,
-            `max by (namespace, job, instance) (${m.pgReplicationLag}{${pg}}) > ${lit(a.replicationLag.threshold)}`,
-            "Replication lag on {{ $labels.instance }} is {{ $value | humanizeDuration }}",
-            `The replica behind {{ $labels.instance }} is {{ $value | humanizeDuration }} behind the primary, above ${seconds(a.replicationLag.threshold)} for ${a.replicationLag.for}; reads from it are stale.`,
-        ),
+            description: `The 5xx ratio of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizePercentage }}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+        })),
+        alert(ctx, "APIUnresponsive", "critical", {
+            for: a.apiUnresponsive.for,
+            expr: `${ctx.m.up}{${sel.app}} == 0`,
+            summary: "{{ $labels.job }}: target {{ $labels.instance }} is down",
+            description: `Prometheus has failed to scrape {{ $labels.instance }} (pod {{ $labels.pod }}, colour {{ $labels.color }}) for ${a.apiUnresponsive.for}: up == 0.`,
+        }),
+        ...bySeverity(ctx, "HighLatency", a.highLatency, (t, severity) => {
+            const p = percentile(t.quantile);
+            return {
+                for: t.for,
+                expr: `${ctx.quantile(t.quantile, "namespace, job")} > ${lit(t.threshold)}`,
+                summary: `{{ $labels.job }}: ${p} latency is {{ $value | humanizeDuration }}`,
+                description: `The ${p} request duration of {{ $labels.job }} in {{ $labels.namespace }} over ${w} is {{ $value | humanizeDuration }}, above the ${severity} threshold of ${seconds(t.threshold)} for ${t.for}.`,
+            };
+        }),
     ];
-    for (const severity of ["warning", "critical"] as const) {
-        const t = a.databaseConnectionPool[severity];
-        dataRules.push(
-            alert(
-                "DatabaseConnectionPool",
-                severity,
-                t.for,
+}
+
+// AL-04 … AL-06, AL-14: the app's pods and their autoscalers.
+function podRules(ctx: RuleContext): AlertingRule[] {
+    const { a, m, w } = ctx;
+    const { pods, hpas } = ctx.sel;
+    const mem = a.highMemory;
+    const restarts = a.podRestarting;
+    const hpaOn = "on (namespace, horizontalpodautoscaler)";
+    return [
+        ...bySeverity(ctx, "HighCPU", a.highCpu, (t, severity) => ({
+            for: t.for,
+            expr:
+                `sum by (namespace, pod) (rate(${m.containerCpu}{${pods}}[${w}])) ` +
+                `/ sum by (namespace, pod) (${m.containerLimits}{${pods},resource="cpu"}) > ${lit(t.threshold)}`,
+            summary:
+                "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit",
+            description: `Pod {{ $labels.pod }} in {{ $labels.namespace }} has used {{ $value | humanizePercentage }} of its CPU limit over ${w}, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+        })),
+        // Warning on absolute bytes, critical on the share of the limit: two different rules.
+        alert(ctx, "HighMemory", "warning", {
+            for: mem.warning.for,
+            expr: `max by (namespace, pod) (${m.containerMemory}{${pods}}) > ${memoryBytes(mem.warning.threshold)}`,
+            summary: "Pod {{ $labels.pod }} working set is {{ $value | humanize1024 }}B",
+            description: `Pod {{ $labels.pod }} in {{ $labels.namespace }} has a working set of {{ $value | humanize1024 }}B, above the warning threshold of ${mem.warning.threshold}B per pod for ${mem.warning.for}.`,
+        }),
+        alert(ctx, "HighMemory", "critical", {
+            for: mem.critical.for,
+            expr:
+                `max by (namespace, pod) (${m.containerMemory}{${pods}}) ` +
+                `/ max by (namespace, pod) (${m.containerLimits}{${pods},resource="memory"}) > ${lit(mem.critical.threshold)}`,
+            summary:
+                "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit",
+            description: `Pod {{ $labels.pod }} in {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of its memory limit, above the critical threshold of ${percent(mem.critical.threshold)} for ${mem.critical.for}; the OOM killer is next.`,
+        }),
+        alert(ctx, "PodRestarting", "warning", {
+            for: restarts.for,
+            expr: `sum by (namespace, pod, container) (increase(${m.containerRestarts}{${pods}}[1h])) > ${lit(restarts.threshold)}`,
+            summary:
+                '{{ $labels.pod }} restarted {{ $value | printf "%.0f" }} times in the last hour',
+            description: `Container {{ $labels.container }} of pod {{ $labels.pod }} in {{ $labels.namespace }} restarted {{ $value | printf "%.0f" }} times in the last hour, more than ${lit(restarts.threshold)}. Check the previous logs and OOM kills.`,
+        }),
+        alert(ctx, "HPAAtMax", "warning", {
+            for: a.hpaAtMax.for,
+            expr:
+                `${m.hpaCurrentReplicas}{${hpas}} >= ${hpaOn} ${m.hpaMaxReplicas}{${hpas}} ` +
+                `and ${hpaOn} (${m.hpaMaxReplicas}{${hpas}} > ${hpaOn} ${m.hpaMinReplicas}{${hpas}})`,
+            summary:
+                'HPA {{ $labels.horizontalpodautoscaler }} is pinned at its maximum of {{ $value | printf "%.0f" }} replicas',
+            description: `HPA {{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has run at maxReplicas for ${a.hpaAtMax.for}: it cannot add capacity. Raise release:autoscaling.maxReplicas or find the load.`,
+        }),
+    ];
+}
+
+// AL-07 … AL-09: PostgreSQL through postgres_exporter.
+function databaseRules(ctx: RuleContext): AlertingRule[] {
+    const { a, m } = ctx;
+    const pg = ctx.sel.pg;
+    return [
+        alert(ctx, "DatabaseDown", "critical", {
+            for: a.databaseDown.for,
+            expr: `${m.pgUp}{${pg}} == 0`,
+            summary: "PostgreSQL behind {{ $labels.instance }} is down",
+            description: `postgres_exporter {{ $labels.instance }} in {{ $labels.namespace }} has reported pg_up == 0 for ${a.databaseDown.for}: it cannot reach the database.`,
+        }),
+        alert(ctx, "ReplicationLag", "warning", {
+            for: a.replicationLag.for,
+            expr: `max by (namespace, job, instance) (${m.pgReplicationLag}{${pg}}) > ${lit(a.replicationLag.threshold)}`,
+            summary: "Replication lag on {{ $labels.instance }} is {{ $value | humanizeDuration }}",
+            description: `The replica behind {{ $labels.instance }} is {{ $value | humanizeDuration }} behind the primary, above ${seconds(a.replicationLag.threshold)} for ${a.replicationLag.for}; reads from it are stale.`,
+        }),
+        ...bySeverity(ctx, "DatabaseConnectionPool", a.databaseConnectionPool, (t, severity) => ({
+            for: t.for,
+            expr:
                 `sum by (namespace, job, instance) (${m.pgConnections}{${pg}}) ` +
-                    `/ max by (namespace, job, instance) (${m.pgMaxConnections}{${pg}}) > ${lit(t.threshold)}`,
+                `/ max by (namespace, job, instance) (${m.pgMaxConnections}{${pg}}) > ${lit(t.threshold)}`,
+            summary:
                 "PostgreSQL connections at {{ $value | humanizePercentage }} of max_connections",
-                `The database behind {{ $labels.instance }} uses {{ $value | humanizePercentage }} of max_connections, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
+            description: `The database behind {{ $labels.instance }} uses {{ $value | humanizePercentage }} of max_connections, above the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+        })),
+    ];
+}
+
+// AL-10, AL-11: RDS storage through CloudWatch and Redis through redis_exporter.
+function storageAndCacheRules(ctx: RuleContext): AlertingRule[] {
+    const { a, m, w, input } = ctx;
+    const redis = ctx.sel.redis;
     const storage = a.databaseStorageLow;
     const db = input.database ?? { identifier: input.appName, allocatedGiB: storage.allocatedGiB };
     const allocated = db.allocatedGiB * 1024 ** 3;
     const dbLabel = input.dbInstanceLabel ?? "dimension_DBInstanceIdentifier";
-    for (const severity of ["warning", "critical"] as const) {
-        const t = storage[severity];
-        dataRules.push(
-            alert(
-                "DatabaseStorageLow",
-                severity,
-                t.for,
-                `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${dbLabel}=~"${db.identifier}(-replica-[0-9]+)?"}) / ${allocated} < ${lit(t.threshold)}`,
-                `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
-                `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
-    const lookups = `(sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}])) + sum by (namespace, job) (rate(${m.redisMisses}{${redis}}[${w}])))`;
-    for (const severity of ["warning", "critical"] as const) {
-        const t = a.cacheHitRatioLow[severity];
-        dataRules.push(
-            alert(
-                "CacheHitRatioLow",
-                severity,
-                t.for,
-                `sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}])) / ${lookups} < ${lit(t.threshold)} ` +
-                    `and on (namespace, job) ${lookups} > ${lit(a.cacheHitRatioLow.minLookupRate)}`,
-                "Redis hit ratio is {{ $value | humanizePercentage }}",
-                `The Redis hit ratio behind {{ $labels.job }} over ${w} is {{ $value | humanizePercentage }}, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-            ),
-        );
-    }
+    const hits = `sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}]))`;
+    const lookups = `(${hits} + sum by (namespace, job) (rate(${m.redisMisses}{${redis}}[${w}])))`;
+    return [
+        ...bySeverity(ctx, "DatabaseStorageLow", storage, (t, severity) => ({
+            for: t.for,
+            expr: `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${dbLabel}=~"${db.identifier}(-replica-[0-9]+)?"}) / ${allocated} < ${lit(t.threshold)}`,
+            summary: `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
+            description: `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+        })),
+        ...bySeverity(ctx, "CacheHitRatioLow", a.cacheHitRatioLow, (t, severity) => ({
+            for: t.for,
+            expr:
+                `${hits} / ${lookups} < ${lit(t.threshold)} ` +
+                `and on (namespace, job) ${lookups} > ${lit(a.cacheHitRatioLow.minLookupRate)}`,
+            summary: "Redis hit ratio is {{ $value | humanizePercentage }}",
+            description: `The Redis hit ratio behind {{ $labels.job }} over ${w} is {{ $value | humanizePercentage }}, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+        })),
+    ];
+}
 
-    // AL-12: multiwindow, multi-burn-rate SLO alerts over recorded error ratios.
+const BURN_ALERTS = {
+    fast: "SLOBurnRateFast",
+    medium: "SLOBurnRateMedium",
+    slow: "SLOBurnRateSlow",
+} as const;
+
+// AL-12: multiwindow, multi-burn-rate SLO alerts over recorded error ratios.
+function sloRules(ctx: RuleContext): Rule[] {
+    const { cfg } = ctx;
+    const app = ctx.sel.app;
     const budget = errorBudget(cfg.slo.availability);
     const burns = cfg.slo.burnRates;
     const windows = [
@@ -324,44 +351,39 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
     ];
     const ratioRecord = (window: string) =>
         `namespace_job:http_requests_errors:ratio_rate${window}`;
-    const sloRules: Rule[] = windows.map((window) => ({
+    const records: Rule[] = windows.map((window) => ({
         record: ratioRecord(window),
-        expr: errorRatio("namespace, job", window),
+        expr: ctx.errorRatio("namespace, job", window),
     }));
-    const burnNames = {
-        fast: "SLOBurnRateFast",
-        medium: "SLOBurnRateMedium",
-        slow: "SLOBurnRateSlow",
-    } as const;
-    for (const [key, b] of Object.entries(burns) as [
-        keyof typeof burns,
-        (typeof burns)["fast"],
-    ][]) {
+    const alerts = (Object.keys(BURN_ALERTS) as (keyof typeof BURN_ALERTS)[]).map((key) => {
+        const b = burns[key];
         const threshold = `(${lit(b.factor)} * ${lit(budget)})`;
         const daysLeft = (30 * 86400) / b.factor;
-        sloRules.push(
-            alert(
-                burnNames[key],
-                b.severity,
-                b.for,
+        return alert(ctx, BURN_ALERTS[key], b.severity, {
+            for: b.for,
+            expr:
                 `${ratioRecord(b.longWindow)}{${app}} > ${threshold} ` +
-                    `and on (namespace, job) ${ratioRecord(b.shortWindow)}{${app}} > ${threshold}`,
-                `{{ $labels.job }} is burning its ${cfg.slo.availability}% error budget ${lit(b.factor)}× too fast`,
-                `{{ $value | humanizePercentage }} of requests to {{ $labels.job }} failed over the last ${b.longWindow} (and over ${b.shortWindow}), above ${lit(b.factor)} × the ${percent(budget)} error budget = ${percent(b.factor * budget)}. At this rate a 30-day budget is gone in ${seconds(daysLeft)}.`,
-                { slo: "availability", long_window: b.longWindow, short_window: b.shortWindow },
-            ),
-        );
-    }
+                `and on (namespace, job) ${ratioRecord(b.shortWindow)}{${app}} > ${threshold}`,
+            summary: `{{ $labels.job }} is burning its ${cfg.slo.availability}% error budget ${lit(b.factor)}× too fast`,
+            description: `{{ $value | humanizePercentage }} of requests to {{ $labels.job }} failed over the last ${b.longWindow} (and over ${b.shortWindow}), above ${lit(b.factor)} × the ${percent(budget)} error budget = ${percent(b.factor * budget)}. At this rate a 30-day budget is gone in ${seconds(daysLeft)}.`,
+            labels: { slo: "availability", long_window: b.longWindow, short_window: b.shortWindow },
+        });
+    });
+    return [...records, ...alerts];
+}
 
-    // AL-13: per-colour ratios and p95 recorded, then each colour against the other in one
-    // expression. The rule names no stable colour on purpose: a promotion or rollback then leaves
-    // the PrometheusRule untouched (a traffic change touches only routing and replicas). It can only
-    // fire during a shift: a colour without traffic has no ratio (0/0), so there is nothing to beat.
+// AL-13: per-colour ratios and p95 recorded, then each colour against the other in one
+// expression. The rule names no stable colour on purpose: a promotion or rollback then leaves
+// the PrometheusRule untouched (a traffic change touches only routing and replicas). It can only
+// fire during a shift: a colour without traffic has no ratio (0/0), so there is nothing to beat.
+function canaryRules(ctx: RuleContext): Rule[] {
+    const { w, m } = ctx;
+    const app = ctx.sel.app;
     const byColor = "namespace, job, color";
     const colorRate = `namespace_job_color:http_requests:rate${w}`;
     const colorErrors = `namespace_job_color:http_requests_errors:ratio_rate${w}`;
     const colorP95 = `namespace_job_color:http_request_duration_seconds:p95_rate${w}`;
-    const c = cfg.canary;
+    const c = ctx.cfg.canary;
     const [first, second] = COLORS;
     const worse = (record: string, factor: number, floor: number) =>
         [
@@ -383,37 +405,37 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         `{{ with printf "${record}{job=%q,namespace=%q,color=%q}" $labels.job $labels.namespace $other | query }}{{ . | first | value | ${filter} }}{{ else }}no data{{ end }} on {{ $other }}`;
     const remedy =
         "Shift traffic away from {{ $labels.color }}: if it is the canary, set release:traffic.canaryWeight to 0.";
-    const canaryRules: Rule[] = [
+    return [
         { record: colorRate, expr: `sum by (${byColor}) (rate(${m.httpRequests}{${app}}[${w}]))` },
-        { record: colorErrors, expr: errorRatio(byColor, w) },
-        { record: colorP95, expr: quantile(0.95, byColor) },
-        alert(
-            "CanaryWorseThanStableErrors",
-            c.errorSeverity,
-            c.for,
-            worse(colorErrors, c.errorRatioFactor, c.errorRatioFloor),
-            `Colour {{ $labels.color }} fails {{ $value | humanizePercentage }} of requests, over ${lit(c.errorRatioFactor)}× the other colour`,
-            `During the shift colour {{ $labels.color }} of {{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests over ${w} against ${otherValue(colorErrors, "humanizePercentage")} (limit: ${lit(c.errorRatioFactor)}× the other colour and at least ${percent(c.errorRatioFloor)}). ${remedy}`,
-        ),
-        alert(
-            "CanaryWorseThanStableLatency",
-            c.latencySeverity,
-            c.for,
-            worse(colorP95, c.latencyFactor, c.latencyFloor),
-            `Colour {{ $labels.color }} p95 latency is {{ $value | humanizeDuration }}, over ${lit(c.latencyFactor)}× the other colour`,
-            `During the shift the p95 request duration of colour {{ $labels.color }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over ${w} against ${otherValue(colorP95, "humanizeDuration")} (limit: ${lit(c.latencyFactor)}× the other colour and at least ${seconds(c.latencyFloor)}). ${remedy}`,
-        ),
+        { record: colorErrors, expr: ctx.errorRatio(byColor, w) },
+        { record: colorP95, expr: ctx.quantile(0.95, byColor) },
+        alert(ctx, "CanaryWorseThanStableErrors", c.errorSeverity, {
+            for: c.for,
+            expr: worse(colorErrors, c.errorRatioFactor, c.errorRatioFloor),
+            summary: `Colour {{ $labels.color }} fails {{ $value | humanizePercentage }} of requests, over ${lit(c.errorRatioFactor)}× the other colour`,
+            description: `During the shift colour {{ $labels.color }} of {{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests over ${w} against ${otherValue(colorErrors, "humanizePercentage")} (limit: ${lit(c.errorRatioFactor)}× the other colour and at least ${percent(c.errorRatioFloor)}). ${remedy}`,
+        }),
+        alert(ctx, "CanaryWorseThanStableLatency", c.latencySeverity, {
+            for: c.for,
+            expr: worse(colorP95, c.latencyFactor, c.latencyFloor),
+            summary: `Colour {{ $labels.color }} p95 latency is {{ $value | humanizeDuration }}, over ${lit(c.latencyFactor)}× the other colour`,
+            description: `During the shift the p95 request duration of colour {{ $labels.color }} of {{ $labels.job }} is {{ $value | humanizeDuration }} over ${w} against ${otherValue(colorP95, "humanizeDuration")} (limit: ${lit(c.latencyFactor)}× the other colour and at least ${seconds(c.latencyFloor)}). ${remedy}`,
+        }),
     ];
+}
 
+/** The rule groups for one app: recording rules first in each group (rules in a group run in order). */
+export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
+    const ctx = ruleContext(input);
     const group = (suffix: string, rules: Rule[]): RuleGroup => ({
         name: `${input.appName}.${suffix}`,
         rules,
     });
     return [
-        group("slo", sloRules),
-        group("canary", canaryRules),
-        group("app", appRules),
-        group("data", dataRules),
+        group("slo", sloRules(ctx)),
+        group("canary", canaryRules(ctx)),
+        group("app", [...requestRules(ctx), ...podRules(ctx)]),
+        group("data", [...databaseRules(ctx), ...storageAndCacheRules(ctx)]),
     ];
 }
 
