@@ -6,6 +6,7 @@ import { colorCapacity, trafficSplit } from "./decisions/capacity";
 import { imageVersion } from "./config/rules";
 import { ColorDeployment } from "./components/app/colorDeployment";
 import { COLORS, loadStackConfig } from "./config";
+import { trafficSteps } from "./config/progression";
 import { releaseVersions } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
 import { TrafficRouter } from "./components/traffic/trafficRouter";
@@ -90,6 +91,7 @@ const router = new TrafficRouter(`${app.name}-router`, {
         hasPods: c.capacity.replicas > 0,
     })),
     previewHeader: cfg.traffic.previewHeader,
+    steps: trafficSteps(cfg).map((s) => s.weight),
     router: cfg.router,
     preStopSleepSeconds: app.preStopSleepSeconds,
     readinessPath: app.health.readiness,

@@ -15,6 +15,7 @@ import {
     oneOf,
     pattern,
 } from "./rules";
+import { progressionTrafficFields } from "./progression";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -108,6 +109,7 @@ export const trafficSchema = z.strictObject({
     idleReplicas: int(0, 1000).default(1),
     /** Requests carrying this header with a colour as value go to that colour. */
     previewHeader: headerName().default("X-Preview-Color"),
+    ...progressionTrafficFields,
 });
 
 export const ROUTER_KINDS = ["gateway-api", "alb", "nginx"] as const;

@@ -14,6 +14,7 @@ import {
 } from "./app";
 import { dataRules, dataSections } from "./data";
 import { monitoringRules, monitoringSections } from "./monitoring";
+import { progressionRules, webhookUrl } from "./progression";
 import { oneOf } from "./rules";
 import type { CrossFieldRule } from "./types";
 
@@ -132,9 +133,12 @@ export const stackConfigSchema = z
         appSecrets: appSecretsSchema,
         ...dataSections,
         ...monitoringSections,
+        /** Where `npm run release` posts each step, rollback and promotion as JSON; set it --secret. */
+        notifyWebhook: webhookUrl().optional(),
     })
     .superRefine((cfg, ctx) => {
-        for (const rule of [...appRules, ...dataRules, ...monitoringRules]) rule(cfg, ctx);
+        for (const rule of [...appRules, ...dataRules, ...monitoringRules, ...progressionRules])
+            rule(cfg, ctx);
     });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

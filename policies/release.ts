@@ -206,4 +206,70 @@ export const publicRouteTls: StackValidationPolicy = {
     },
 };
 
-export const releasePolicies = [weightsConsistent, trafficToReadyColours, publicRouteTls];
+/** Annotation the program writes on every route (components/traffic/trafficRouter.ts). */
+const STEPS_ANNOTATION = "release.pulumi.com/traffic-steps";
+
+export const weightOnStep: StackValidationPolicy = {
+    name: "traffic-weight-on-step",
+    description:
+        "The canary's traffic weight must be 0 or one of the release's declared steps, so traffic never jumps past a step.",
+    validateStack: (args, report) => {
+        const routes = args.resources.filter(isRoute);
+        if (routes.length === 0) args.notApplicable("no routing object in the stack");
+        const backends = routedBackends(args.resources);
+        for (const r of routes) {
+            const ann = (r.props.metadata?.annotations ?? {}) as Record<string, string>;
+            const raw = ann[STEPS_ANNOTATION];
+            if (raw === undefined) {
+                report(
+                    `${describe(r)} must declare its canary steps in the ${STEPS_ANNOTATION} annotation`,
+                    r.urn,
+                );
+                continue;
+            }
+            const steps = raw.split(",").map((w) => Number(w.trim()));
+            if (steps.some((w) => !isPercent(w) || w === 0)) {
+                report(
+                    `${describe(r)} ${STEPS_ANNOTATION} must list whole percentages 1–100 (got ${JSON.stringify(raw)})`,
+                    r.urn,
+                );
+                continue;
+            }
+            const onStep = (w: number) => w === 0 || steps.includes(w);
+            const mine = backends.filter((b) => b.route === r);
+            // nginx names its canary; elsewhere a split is on a step when one side is (a colour's
+            // weight is either the canary's step or 100 minus it).
+            const splits: { weights: number[]; ok: boolean }[] = [];
+            for (const b of mine.filter((x) => x.kind === "canary")) {
+                const w = Number(b.weight);
+                splits.push({ weights: [w], ok: onStep(w) });
+            }
+            const groups = new Map<string, number[]>();
+            for (const b of mine.filter((x) => x.kind !== "canary" && x.kind !== "primary")) {
+                groups.set(b.group ?? "", [...(groups.get(b.group ?? "") ?? []), Number(b.weight)]);
+            }
+            for (const weights of groups.values()) {
+                const ok =
+                    weights.length === 1
+                        ? weights[0] === 100 || onStep(weights[0])
+                        : weights.some(
+                              (w) => onStep(w) && weights.every((x) => x === w || x === 100 - w),
+                          );
+                splits.push({ weights, ok });
+            }
+            for (const s of splits.filter((x) => !x.ok)) {
+                report(
+                    `${describe(r)} splits traffic ${s.weights.join("/")}, so the canary's weight must be 0 or one of the steps (${steps.join(", ")})`,
+                    r.urn,
+                );
+            }
+        }
+    },
+};
+
+export const releasePolicies = [
+    weightsConsistent,
+    trafficToReadyColours,
+    publicRouteTls,
+    weightOnStep,
+];

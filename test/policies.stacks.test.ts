@@ -363,6 +363,21 @@ const FAULTS: Fault[] = [
         inject: (p) => (defaultRule(p).backendRefs[1].weight += 10),
     },
     {
+        name: "canary weight between steps (75/25 hand-edited to 60/40)",
+        policy: "traffic-weight-on-step",
+        inject: (p) => {
+            defaultRule(p).backendRefs[0].weight = 60;
+            defaultRule(p).backendRefs[1].weight = 40;
+        },
+    },
+    {
+        name: "route without its declared steps",
+        policy: "traffic-weight-on-step",
+        inject: (p) =>
+            delete inputs(p, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").metadata
+                .annotations["release.pulumi.com/traffic-steps"],
+    },
+    {
         name: "weight to a colour at 0 replicas",
         policy: "traffic-to-ready-colours",
         inject: (p) => (app(p).spec.replicas = 0),

@@ -65,7 +65,7 @@ describe("npm run shift", () => {
         shift(file, "promote");
         let traffic = parse(fs.readFileSync(file, "utf8")).config["release:traffic"];
         assert.deepStrictEqual([traffic.stable, traffic.canaryWeight], ["green", 0]);
-        shift(file, "30");
+        shift(file, "25");
         shift(file, "rollback");
         traffic = parse(fs.readFileSync(file, "utf8")).config["release:traffic"];
         assert.deepStrictEqual([traffic.stable, traffic.canaryWeight], ["green", 0]);

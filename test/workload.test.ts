@@ -113,7 +113,10 @@ describe("colour workloads", () => {
     });
 
     it("pre-scales the colour that receives traffic to its share of the baseline", async () => {
-        const plan = await planStack("prod", (c) => (c.traffic.canaryWeight = 75));
+        const plan = await planStack("prod", (c) => {
+            c.traffic.steps = [75, 100].map((weight) => ({ weight, pause: "5m" }));
+            c.traffic.canaryWeight = 75;
+        });
         const min = (color: string) =>
             (colorObjects(plan, color).hpa[0].inputs as any).spec.minReplicas;
         const replicas = (color: string) =>

@@ -8,7 +8,15 @@ export interface TrafficRouterArgs extends RouteInputs {
      * release snapshot and migration Job. Default none.
      */
     readonly gates?: pulumi.Input<pulumi.Resource>[];
+    /** Canary weights of `release:traffic.steps`, written on every route for the policy pack; default none. */
+    readonly steps?: readonly number[];
 }
+
+/**
+ * Route annotation the traffic-weight-on-step policy reads (policies/release.ts). It names no
+ * colour, so a promotion at 100 % leaves the routes untouched.
+ */
+export const STEPS_ANNOTATION = "release.pulumi.com/traffic-steps";
 
 /**
  * Turns the traffic split into routing objects for the configured router kind: a Gateway API
@@ -23,8 +31,25 @@ export class TrafficRouter extends pulumi.ComponentResource {
         super("release:traffic:TrafficRouter", name, {}, opts);
         const childOpts = { parent: this, dependsOn: args.gates ?? [] };
         this.objects = {};
+        const stepAnnotations: Record<string, string> = args.steps
+            ? { [STEPS_ANNOTATION]: args.steps.join(",") }
+            : {};
         for (const obj of routeObjects(args)) {
-            this.objects[obj.role] = TrafficRouter.create(`${name}-${obj.role}`, obj, childOpts);
+            const routes = obj.kind === "HTTPRoute" || obj.kind === "Ingress";
+            const annotated = routes
+                ? {
+                      ...obj,
+                      metadata: {
+                          ...obj.metadata,
+                          annotations: { ...obj.metadata.annotations, ...stepAnnotations },
+                      },
+                  }
+                : obj;
+            this.objects[obj.role] = TrafficRouter.create(
+                `${name}-${obj.role}`,
+                annotated,
+                childOpts,
+            );
         }
         this.weights = { ...args.split.weights };
         this.registerOutputs({ weights: this.weights, stable: args.split.stable });
