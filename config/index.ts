@@ -13,6 +13,7 @@ import {
     type Color,
 } from "./app";
 import { dataRules, dataSections } from "./data";
+import { identitySections } from "./identity";
 import { monitoringRules, monitoringSections } from "./monitoring";
 import { progressionRules, webhookUrl } from "./progression";
 import { oneOf } from "./rules";
@@ -135,6 +136,7 @@ export const stackConfigSchema = z
         ...monitoringSections,
         /** Where `npm run release` posts each step, rollback and promotion as JSON; set it --secret. */
         notifyWebhook: webhookUrl().optional(),
+        ...identitySections,
     })
     .superRefine((cfg, ctx) => {
         for (const rule of [...appRules, ...dataRules, ...monitoringRules, ...progressionRules])

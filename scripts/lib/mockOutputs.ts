@@ -67,6 +67,23 @@ const computed: Record<string, Computed> = {
             ),
         };
     },
+    "aws:kms/key:Key": (a) => {
+        const h = `${hex(a.name)}${hex(`${a.name}/key`)}`;
+        const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+        return { keyId, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${keyId}` };
+    },
+    // Identity: IAM names the role ARN after the role name.
+    "aws:iam/role:Role": (a) => {
+        const name = String(a.inputs.name ?? a.name);
+        return {
+            name,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}`,
+            uniqueId: `AROA${hex(name).toUpperCase()}`,
+        };
+    },
+    "aws:iam/rolePolicy:RolePolicy": (a) => ({
+        name: String(a.inputs.name ?? a.name),
+    }),
 };
 
 /** Registers computed outputs for a type (used by data-tier and other components). */
