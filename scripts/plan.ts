@@ -1,5 +1,7 @@
-// `npm run plan -- <stack|file> [--out DIR] [--json] [--diff BASE [--format text|markdown]]`: the
-// offline plan of a stack; with --diff, what changes against BASE (a git ref or a --json plan file).
+// `npm run plan -- <stack|file> [--out DIR] [--json] [--previous PLAN] [--diff BASE [--format
+// text|markdown]]`: the offline plan of a stack; with --diff, what changes against BASE (a git ref or
+// a --json plan file). The plan orders its updates against the stack's previous state: PLAN (a
+// --json plan file), else BASE, else none (a first deployment).
 // Exit codes: 0 planned; 1 invalid config or usage (or a base that does not plan);
 // 2 a mandatory policy violation (policies/, run offline on the planned graph);
 // 3 a rendered Kubernetes object fails its upstream schema.
@@ -14,9 +16,10 @@ import {
     planProgram,
     REPO_ROOT,
     type Plan,
+    type PreviousState,
 } from "./lib/plan";
 import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
-import { loadBase, PlanBaseError } from "./lib/planBase";
+import { loadBase, PlanBaseError, readPlanFile, type PlanBase } from "./lib/planBase";
 import { renderMarkdown, renderText, reviewPlans } from "./lib/planDiff";
 import {
     hasMandatory,
@@ -36,6 +39,8 @@ interface Args {
     json: boolean;
     /** Git ref or saved --json plan to compare against. */
     diff?: string;
+    /** Saved --json plan of the stack's last update: the previous state the ordering starts from. */
+    previous?: string;
     format: "text" | "markdown";
 }
 
@@ -57,6 +62,7 @@ const FLAGS: Record<string, { value: boolean; set: (a: Args, v: string) => void 
     "--json": { value: false, set: (a) => (a.json = true) },
     "--out": { value: true, set: (a, v) => (a.out = v) },
     "--diff": { value: true, set: (a, v) => (a.diff = v) },
+    "--previous": { value: true, set: (a, v) => (a.previous = v) },
     "--format": {
         value: true,
         set: (a, v) => {
@@ -101,11 +107,15 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** Runs the program under mocks; with `quiet`, program logs go to stderr so stdout stays clean. */
-async function runPlan(input: StackInput, quiet: boolean): Promise<Plan> {
+async function runPlan(
+    input: StackInput,
+    quiet: boolean,
+    previous: PreviousState | undefined,
+): Promise<Plan> {
     const log = console.log;
     if (quiet) console.log = console.error;
     try {
-        return await planProgram(planRequest(input));
+        return await planProgram(planRequest(input, { previous }));
     } finally {
         console.log = log;
     }
@@ -130,7 +140,24 @@ function writeOutDir(dir: string, doc: PlanDocument): number {
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const input = loadStackInput(args.stack);
-    const plan = await runPlan(input, args.json || args.diff !== undefined);
+    // The base goes first: unless --previous names another, it is the state this plan moves from.
+    let base: PlanBase | undefined;
+    if (args.diff !== undefined) {
+        const log = console.log;
+        console.log = console.error; // The base program's logs must not land in the diff.
+        base = await loadBase(args.diff, args.stack).finally(() => (console.log = log));
+    }
+    const previousPlan = args.previous ? readPlanFile(args.previous, "--previous") : base?.plan;
+    if (args.previous && previousPlan?.stack !== input.stack) {
+        throw new UsageError(
+            `--previous ${args.previous} must be a plan of stack ${input.stack} (it is of ${previousPlan?.stack})`,
+        );
+    }
+    const previous =
+        previousPlan && previousPlan.stack === input.stack && previousPlan.resources.length > 0
+            ? { outputs: previousPlan.outputs, resources: previousPlan.resources }
+            : undefined;
+    const plan = await runPlan(input, args.json || args.diff !== undefined, previous);
     let exitCode = 0;
 
     const schemaProblems = validatePlanManifests(plan);
@@ -151,10 +178,7 @@ async function main(): Promise<number> {
     const written = writeOutDir(outDir, doc);
     const rulesFile = writeRulesFile(outDir, plan);
 
-    if (args.diff !== undefined) {
-        const log = console.log;
-        console.log = console.error; // The base program's logs must not land in the diff.
-        const base = await loadBase(args.diff, args.stack).finally(() => (console.log = log));
+    if (base) {
         // A base planned from git has no policy results: judge it by today's pack, so only the
         // violations this change causes or fixes show up.
         if (base.plan.violations === undefined && base.plan.resources.length > 0) {

@@ -9,7 +9,7 @@ export type StackName = "staging" | "prod";
 /** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
 export type ConfigEdit = (cfg: Record<string, any>) => void;
 
-function stackConfig(stack: StackName, edit?: ConfigEdit) {
+function stackConfig(stack: string, edit?: ConfigEdit) {
     const input = loadStackInput(stack);
     const short: Record<string, unknown> = {};
     const other: Record<string, unknown> = {};
@@ -47,6 +47,25 @@ export async function planStack(
     }
     // Each caller gets its own copy, so a test that mutates a plan cannot leak into another.
     return structuredClone(await cached);
+}
+
+/**
+ * Plans the stack as one `pulumi up` after `previous` (a plan of the same stack), which answers the
+ * program's reference to its own outputs and its reads of live objects. Each call plans afresh.
+ */
+export async function planAfter(
+    stack: string,
+    edit: ConfigEdit | undefined,
+    previous: Plan | undefined,
+    liveReplicas?: Record<string, number>,
+): Promise<Plan> {
+    const { input, config } = stackConfig(stack, edit);
+    const prev = previous && {
+        outputs: previous.outputs,
+        resources: previous.resources,
+        liveReplicas,
+    };
+    return planProgram(planRequest(input, { config, previous: prev }));
 }
 
 /**

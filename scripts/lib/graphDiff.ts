@@ -33,6 +33,14 @@ export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
     return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || "(root)"];
 }
 
+/**
+ * The options whose change is an update. New dependencies alone are not: the engine records them
+ * and calls no provider (they change on every traffic step, with the order of the update).
+ */
+export function updatingOptions(r: PlannedResource): Partial<PlannedResource["options"]> {
+    return { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete };
+}
+
 export function diffPlans(before: Plan, after: Plan): GraphDiff {
     const index = (p: Plan) => new Map(p.resources.map((r) => [resourceKey(r), r] as const));
     const a = index(before);
@@ -45,7 +53,7 @@ export function diffPlans(before: Plan, after: Plan): GraphDiff {
         if (!prev) continue;
         const fields = [
             ...changedPaths(prev.inputs, next.inputs),
-            ...changedPaths(prev.options, next.options, "options"),
+            ...changedPaths(updatingOptions(prev), updatingOptions(next), "options"),
             ...(prev.parent !== next.parent ? ["parent"] : []),
         ];
         if (fields.length > 0) changed.push({ key, type: next.type, fields });

@@ -1,6 +1,7 @@
 // Provider-computed outputs the mocks fill in, per resource type, so the program sees realistic values
 // (an RDS endpoint, a generated password) where a real provider would compute them.
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
+import type { PlannedResource } from "./plan";
 
 /** The value every mocked generated secret takes; tests assert it never appears in plain text. */
 export const MOCK_SECRET_PREFIX = "MOCK-SECRET-";
@@ -93,4 +94,57 @@ export function registerComputed(type: string, fn: Computed): void {
 
 export function computedOutputs(args: MockResourceArgs): Record<string, unknown> {
     return computed[args.type]?.(args) ?? {};
+}
+
+/** The stack's last update, as the offline plan knows it: a saved plan, plus what runs now. */
+export interface PreviousState {
+    /** The stack outputs the last update exported. */
+    outputs: Record<string, unknown>;
+    /** What it deployed: reads of live objects answer from these. */
+    resources: PlannedResource[];
+    /**
+     * Replicas running now per Deployment `namespace/name`, where an HPA has moved them from what
+     * the last update set. Default: what it set.
+     */
+    liveReplicas?: Record<string, number>;
+}
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/**
+ * What a read (`Resource.get`, a StackReference) returns offline. The stack's reference to itself
+ * gets the previous outputs, or none on a first deployment; a Kubernetes object read by
+ * `namespace/name` comes back as the previous plan deployed it, with the live replica count. A read
+ * of anything else fails as it would against a cluster where it does not exist.
+ */
+export function readState(
+    args: MockResourceArgs,
+    self: string,
+    previous: PreviousState | undefined,
+): Record<string, unknown> {
+    if (args.type === STACK_REFERENCE) {
+        const name = String(args.inputs.name ?? args.name);
+        if (name !== self) {
+            throw new Error(
+                `StackReference ${name}: only this stack's own outputs (${self}) are known offline`,
+            );
+        }
+        return { name, outputs: previous?.outputs ?? {}, secretOutputNames: [] };
+    }
+    const found = previous?.resources.find((r) => {
+        const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+        return r.type === args.type && `${meta.namespace}/${meta.name}` === args.id;
+    });
+    if (!found) {
+        throw new Error(`${args.type} ${args.id} does not exist (nothing in the previous plan)`);
+    }
+    const state = structuredClone(found.inputs) as Record<string, unknown> & {
+        spec?: Record<string, unknown>;
+    };
+    if (state.spec && typeof state.spec.replicas === "number") {
+        const replicas = previous?.liveReplicas?.[args.id!] ?? state.spec.replicas;
+        state.spec = { ...state.spec, replicas };
+        state.status = { replicas, readyReplicas: replicas };
+    }
+    return state;
 }

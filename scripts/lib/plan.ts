@@ -3,7 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { computedOutputs } from "./mockOutputs";
+import { computedOutputs, readState, type PreviousState } from "./mockOutputs";
+
+export type { PreviousState } from "./mockOutputs";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_TEXT = "[secret]";
@@ -24,6 +26,8 @@ export interface Plan {
     stack: string;
     resources: PlannedResource[];
     outputs: Record<string, unknown>;
+    /** "type::name" of what the program read (`get`, StackReference) rather than manages. */
+    reads?: string[];
 }
 
 export interface PlanRequest {
@@ -38,7 +42,15 @@ export interface PlanRequest {
     project?: string;
     /** Receives "type::name" of every resource as it registers, even when the program then fails. */
     registered?: string[];
+    /**
+     * The stack's last update, for the program's StackReference to itself and its reads of live
+     * objects. Default none: the stack has no outputs yet, as on a first deployment.
+     */
+    previous?: PreviousState;
 }
+
+/** The organization the offline plan runs in: a self-managed backend's fixed name. */
+export const MOCK_ORGANIZATION = "organization";
 
 export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
@@ -57,9 +69,16 @@ function toConfigString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function flattenResources(value: unknown): pulumi.Resource[] {
+/** dependsOn as the engine sees it: arrays, promises and outputs of resources, resolved. */
+async function resolveResources(value: unknown): Promise<pulumi.Resource[]> {
     if (!value) return [];
-    if (Array.isArray(value)) return value.flatMap(flattenResources);
+    if (Array.isArray(value)) return (await Promise.all(value.map(resolveResources))).flat();
+    if (value instanceof Promise) return resolveResources(await value);
+    if (pulumi.Output.isInstance(value)) {
+        return resolveResources(
+            await (value as unknown as { promise(): Promise<unknown> }).promise(),
+        );
+    }
     return pulumi.Resource.isInstance(value) ? [value] : [];
 }
 
@@ -72,9 +91,25 @@ export async function planProgram(req: PlanRequest): Promise<Plan> {
     if (running) throw new Error("planProgram: one plan at a time (the Pulumi runtime is global)");
     running = true;
     try {
-        return await planOnce(req);
+        return await withoutStackTraces(() => planOnce(req));
     } finally {
         running = false;
+    }
+}
+
+/**
+ * Every pending promise in the Pulumi SDK captures a stack trace, which ts-node's source maps make
+ * the single largest cost of a plan. Program errors keep their messages; set RELEASE_PLAN_STACKS=1
+ * to get their stack traces back while debugging the program.
+ */
+async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
+    if (process.env.RELEASE_PLAN_STACKS) return run();
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return await run();
+    } finally {
+        Error.stackTraceLimit = limit;
     }
 }
 
@@ -87,10 +122,17 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
     pulumi.runtime.setAllConfig(configStrings, req.secretKeys ?? []);
 
     const registered: { type: string; name: string; custom: boolean; inputs: unknown }[] = [];
+    const reads: string[] = [];
+    const self = `${MOCK_ORGANIZATION}/${project}/${req.stack}`;
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
                 req.registered?.push(resourceKey(args));
+                // The program imports nothing, so an id means a read: a `get` or a StackReference.
+                if (args.id) {
+                    reads.push(resourceKey(args));
+                    return { id: args.id, state: readState(args, self, req.previous) };
+                }
                 registered.push({
                     type: args.type,
                     name: args.name,
@@ -107,12 +149,17 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
         project,
         req.stack,
         false,
+        MOCK_ORGANIZATION,
     );
 
     const stackKey = `pulumi:pulumi:Stack::${project}-${req.stack}`;
     const keys = new Map<pulumi.Resource, string>();
     const protectOf = new Map<pulumi.Resource, boolean>();
-    const options = new Map<string, PlannedResource["options"] & { parent: string }>();
+    const options = new Map<
+        string,
+        Omit<PlannedResource["options"], "dependsOn"> & { parent: string }
+    >();
+    const dependsOn = new Map<string, unknown>();
 
     const resolved = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
@@ -124,13 +171,12 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
                 args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
             keys.set(args.resource, key);
             protectOf.set(args.resource, protect);
-            const deps = flattenResources(args.opts.dependsOn);
             options.set(key, {
                 parent: parentKey,
                 protect,
                 retainOnDelete: args.opts.retainOnDelete ?? false,
-                dependsOn: deps.map((d) => keys.get(d) ?? "unknown"),
             });
+            dependsOn.set(key, args.opts.dependsOn);
             return undefined;
         });
         delete require.cache[require.resolve(program)];
@@ -146,6 +192,14 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
         return outputs;
     });
     await runtime.waitForRPCs();
+    // Resolved once the program is done: dependsOn may be an output the program decides late.
+    const deps = new Map<string, string[]>();
+    for (const [key, value] of dependsOn) {
+        deps.set(
+            key,
+            (await resolveResources(value)).map((d) => keys.get(d) ?? "unknown"),
+        );
+    }
 
     const resources: PlannedResource[] = registered
         .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"))
@@ -160,13 +214,19 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
                 options: {
                     protect: opts?.protect ?? false,
                     retainOnDelete: opts?.retainOnDelete ?? false,
-                    dependsOn: opts?.dependsOn ?? [],
+                    dependsOn: deps.get(resourceKey(r)) ?? [],
                 },
             };
         })
         // Registration order depends on promise timing; sort so plans diff cleanly.
         .sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)));
-    return { stack: req.stack, resources, outputs: resolved as Record<string, unknown> };
+    const outputs = resolved as Record<string, unknown>;
+    return {
+        stack: req.stack,
+        resources,
+        outputs,
+        ...(reads.length ? { reads: reads.sort() } : {}),
+    };
 }
 
 export function isKubernetesObject(r: PlannedResource): boolean {

@@ -25,19 +25,19 @@ function git(args: string[], cwd = REPO_ROOT): string {
 }
 
 /** Reads a saved plan document, checking it has the shape `--json` writes. */
-export function readPlanFile(file: string): DiffablePlan {
+export function readPlanFile(file: string, flag = "--diff"): DiffablePlan {
     let doc: unknown;
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new PlanBaseError(
-            `--diff ${file} must be a plan saved with --json: ${(e as Error).message}`,
+            `${flag} ${file} must be a plan saved with --json: ${(e as Error).message}`,
         );
     }
     const d = doc as Partial<DiffablePlan>;
     if (!d || typeof d !== "object" || !Array.isArray(d.resources) || typeof d.stack !== "string") {
         throw new PlanBaseError(
-            `--diff ${file} must be a plan saved with --json (it has no stack and resources)`,
+            `${flag} ${file} must be a plan saved with --json (it has no stack and resources)`,
         );
     }
     return { outputs: {}, ...d } as DiffablePlan;

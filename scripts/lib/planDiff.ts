@@ -1,7 +1,7 @@
 // The reviewer's view of a change: what a `pulumi up` from the base plan to the new one would do,
 // read off the two planned graphs. Traffic first, then resources, then what endangers data, then
 // policy violations. Pure: plans in, a review object out, rendered as text or PR-comment markdown.
-import { changedPaths, diffPlans, type GraphDiff } from "./graphDiff";
+import { changedPaths, diffPlans, updatingOptions, type GraphDiff } from "./graphDiff";
 import { resourceKey, type Plan, type PlannedResource } from "./plan";
 import { findDangers, type Danger } from "./planDiffDangers";
 
@@ -112,7 +112,7 @@ function fieldChangesOf(prev: PlannedResource, next: PlannedResource): FieldChan
             after: valueAtPath(next.inputs, path),
         });
     }
-    for (const path of changedPaths(prev.options, next.options, "options")) {
+    for (const path of changedPaths(updatingOptions(prev), updatingOptions(next), "options")) {
         out.push({ path, before: valueAtPath(prev, path), after: valueAtPath(next, path) });
     }
     if (prev.parent !== next.parent)
