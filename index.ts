@@ -2,13 +2,16 @@
 import { AppNamespace } from "./components/app/appNamespace";
 import { AppSecret } from "./components/app/appSecret";
 import { Alerting } from "./components/monitoring/alerting";
+import * as pulumi from "@pulumi/pulumi";
 import { colorCapacity, trafficSplit } from "./decisions/capacity";
+import { orderRelease, previousUnit, transientPeaks } from "./decisions/ordering";
 import { imageVersion } from "./config/rules";
 import { ColorDeployment } from "./components/app/colorDeployment";
 import { COLORS, loadStackConfig } from "./config";
 import { trafficSteps } from "./config/progression";
 import { releaseVersions } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
+import { PreviousReleaseState } from "./components/traffic/previousRelease";
 import { TrafficRouter } from "./components/traffic/trafficRouter";
 
 const { config: cfg } = loadStackConfig();
@@ -55,16 +58,52 @@ const data =
         : undefined;
 if (data) envFromSecrets.push(data.secretName);
 
-const colors = COLORS.flatMap((color) => {
-    const spec = cfg.colors[color];
-    if (!spec) return []; // A colour with no image is not deployed at all.
-    const capacity = colorCapacity({
-        weight: split.weights[color],
-        baselineReplicas: cfg.autoscaling.baselineReplicas,
-        minReplicas: cfg.autoscaling.minReplicas,
-        maxReplicas: cfg.autoscaling.maxReplicas,
-        idleReplicas: cfg.traffic.idleReplicas,
-    });
+/** The app's one workload, under the key the outputs record its capacity by. */
+const WORKLOAD = "api";
+const deployedColors = COLORS.filter((c) => cfg.colors[c]); // A colour with no image is not deployed.
+const sizing = {
+    baselineReplicas: cfg.autoscaling.baselineReplicas,
+    minReplicas: cfg.autoscaling.minReplicas,
+    maxReplicas: cfg.autoscaling.maxReplicas,
+    idleReplicas: cfg.traffic.idleReplicas,
+};
+
+// What runs now decides the order inside this update: colours gaining traffic scale before the
+// routing moves, colours losing it only after (and never below what their HPA runs now).
+const previous = new PreviousReleaseState(`${app.name}-previous`, {
+    namespace: app.namespace,
+    deployments: deployedColors.map((color) => ({
+        key: color,
+        color,
+        workload: WORKLOAD,
+        name: `${app.name}-${color}`,
+    })),
+});
+const order = pulumi.all([previous.release, previous.live]).apply(([prev, live]) => {
+    const peaks = transientPeaks(prev, split, cfg.router.kind);
+    return orderRelease(
+        Object.fromEntries(
+            deployedColors.map((color) => [
+                color,
+                {
+                    previous: previousUnit(prev, color, WORKLOAD),
+                    weight: split.weights[color],
+                    peakWeight: peaks[color],
+                    live: live[color],
+                    sizing,
+                },
+            ]),
+        ),
+    );
+});
+let routingReady!: (objects: pulumi.Resource[]) => void;
+const routing = new Promise<pulumi.Resource[]>((resolve) => (routingReady = resolve));
+
+const colors = deployedColors.map((color) => {
+    const spec = cfg.colors[color]!;
+    // Whether the colour has pods and an HPA follows from the config alone.
+    const target = colorCapacity({ ...sizing, weight: split.weights[color] });
+    const step = order.apply((o) => o.steps[color]);
     const version = spec.version ?? imageVersion(spec.image);
     const workload = new ColorDeployment(`${app.name}-${color}`, {
         color,
@@ -73,11 +112,18 @@ const colors = COLORS.flatMap((color) => {
         autoscaling: cfg.autoscaling,
         image: spec.image,
         version,
-        capacity,
+        capacity: {
+            replicas: step.replicas,
+            hpa: target.hpa && {
+                minReplicas: step.apply((s) => s.hpa?.minReplicas ?? target.hpa!.minReplicas),
+                maxReplicas: step.apply((s) => s.hpa?.maxReplicas ?? target.hpa!.maxReplicas),
+            },
+        },
+        scaleAfter: order.apply((o) => (o.after.includes(color) ? routing : Promise.resolve([]))),
         strictZoneSpread: prod,
         envFromSecrets,
     });
-    return [{ color, version, capacity, workload }];
+    return { color, version, target, step, workload };
 });
 
 const router = new TrafficRouter(`${app.name}-router`, {
@@ -88,17 +134,28 @@ const router = new TrafficRouter(`${app.name}-router`, {
     backends: colors.map((c) => ({
         color: c.color,
         serviceName: c.workload.serviceName,
-        hasPods: c.capacity.replicas > 0,
+        hasPods: c.target.replicas > 0,
     })),
     previewHeader: cfg.traffic.previewHeader,
     steps: trafficSteps(cfg).map((s) => s.weight),
     router: cfg.router,
     preStopSleepSeconds: app.preStopSleepSeconds,
     readinessPath: app.health.readiness,
-    // Traffic moves only after both colours' Deployments have rolled out and, with a database,
-    // after every deployed version's release snapshot and migration Job.
-    gates: [...colors.map((c) => c.workload.deployment), ...(data?.gates ?? [])],
+    // Traffic moves only after the colours gaining it have scaled (Deployment and HPA floor) and,
+    // with a database, after every deployed version's release snapshot and migration Job.
+    gates: [
+        order.apply((o) =>
+            colors
+                .filter((c) => o.before.includes(c.color))
+                .flatMap((c) => [
+                    c.workload.deployment,
+                    ...(c.workload.hpa ? [c.workload.hpa] : []),
+                ]),
+        ),
+        ...(data?.gates ?? []),
+    ],
 });
+routingReady(Object.values(router.objects));
 
 // Alerts (AL-01 … AL-14), ServiceMonitors and the release dashboard, from `release:monitoring`.
 const alerting = cfg.monitoring
@@ -126,10 +183,20 @@ export const stage = cfg.stage;
 export const url = `https://${app.host}`;
 export const stableColor = split.stable;
 export const trafficWeights = router.weights;
+// The next update reads these back (with the weights) to order itself.
 export const colorsDeployed = Object.fromEntries(
     colors.map((c) => [
         c.color,
-        { version: c.version, replicas: c.capacity.replicas, hpa: c.capacity.hpa ?? null },
+        {
+            version: c.version,
+            workloads: {
+                [WORKLOAD]: {
+                    kind: "web",
+                    replicas: c.step.replicas,
+                    hpa: c.step.apply((s) => s.hpa ?? null),
+                },
+            },
+        },
     ]),
 );
 export const previewHeader = cfg.traffic.previewHeader;

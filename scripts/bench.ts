@@ -6,7 +6,7 @@ import { performance } from "perf_hooks";
 import { diffPlans } from "./lib/graphDiff";
 import { planProgram } from "./lib/plan";
 import { loadStackInput, planRequest } from "./lib/stackFile";
-import { planStack, type ConfigEdit, type StackName } from "../test/helpers";
+import { planAfter, planStack, type ConfigEdit, type StackName } from "../test/helpers";
 import { ROUTER_VARIANTS } from "../test/routerVariants";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -87,11 +87,16 @@ async function main(): Promise<void> {
                 variant(c);
                 change.from?.(c);
             });
-            const after = await planStack("prod", (c) => {
-                variant(c);
-                change.from?.(c);
-                change.to(c);
-            });
+            // One `pulumi up` from `before`, ordered against it as the program orders it.
+            const after = await planAfter(
+                "prod",
+                (c) => {
+                    variant(c);
+                    change.from?.(c);
+                    change.to(c);
+                },
+                before,
+            );
             const d = diffPlans(before, after);
             const data = [...d.created, ...d.deleted, ...d.changed.map((c) => c.key)].filter((k) =>
                 DATA_TYPE.test(k),

@@ -8,7 +8,7 @@ import * as path from "path";
 import type { Plan } from "../scripts/lib/plan";
 import { loadBase, PlanBaseError } from "../scripts/lib/planBase";
 import { renderMarkdown, renderText, reviewPlans, type PlanReview } from "../scripts/lib/planDiff";
-import { planStack, runPlanCli } from "./helpers";
+import { planAfter, planStack, runPlanCli } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const GOLDEN = path.join(__dirname, "golden", "diff-prod-shift-25-to-50.md");
@@ -41,7 +41,8 @@ describe("plan diff of real plans", function () {
     let shifted: Plan;
     before(async () => {
         prod = await planStack("prod");
-        shifted = await planStack("prod", (c) => (c.traffic.canaryWeight = 50));
+        // One `pulumi up` after prod as committed: ordered against it, as `--diff` plans it.
+        shifted = await planAfter("prod", (c) => (c.traffic.canaryWeight = 50), prod);
     });
 
     it("a pure weight change lists only routing and capacity fields and no danger", () => {

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ColorCapacity } from "../../decisions/capacity";
 import type { Color, StackConfig } from "../../config";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 
@@ -17,8 +16,17 @@ export interface ColorDeploymentArgs {
     readonly image: string;
     /** `version` label value (no default). */
     readonly version: string;
-    /** Replicas and HPA bounds from the capacity maths (no default). */
-    readonly capacity: ColorCapacity;
+    /** Replicas and HPA bounds from the capacity and ordering decisions (no default). */
+    readonly capacity: {
+        readonly replicas: pulumi.Input<number>;
+        /** Omitted when the colour is scaled to zero: no HPA. */
+        readonly hpa?: {
+            readonly minReplicas: pulumi.Input<number>;
+            readonly maxReplicas: pulumi.Input<number>;
+        };
+    };
+    /** Resources the Deployment and HPA wait for: routing, when this colour loses traffic; default none. */
+    readonly scaleAfter?: pulumi.Input<pulumi.Resource[]>;
     /** Spread across zones strictly (prod) or best-effort; default false. */
     readonly strictZoneSpread?: boolean;
     /** Secrets mounted whole as environment (envFrom); default none. */
@@ -141,7 +149,7 @@ export class ColorDeployment extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: args.scaleAfter ?? [] },
         );
 
         this.serviceName = objectName;
@@ -207,7 +215,12 @@ export class ColorDeployment extends pulumi.ComponentResource {
                         },
                     },
                 },
-                { parent: this, dependsOn: [this.deployment] },
+                {
+                    parent: this,
+                    dependsOn: pulumi
+                        .output(args.scaleAfter ?? [])
+                        .apply((after) => [this.deployment, ...after]),
+                },
             );
         }
 

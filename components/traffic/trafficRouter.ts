@@ -7,7 +7,7 @@ export interface TrafficRouterArgs extends RouteInputs {
      * Resources that must be ready before any weight moves: both colours' workloads, and later the
      * release snapshot and migration Job. Default none.
      */
-    readonly gates?: pulumi.Input<pulumi.Resource>[];
+    readonly gates?: pulumi.Input<pulumi.Resource | pulumi.Resource[]>[];
     /** Canary weights of `release:traffic.steps`, written on every route for the policy pack; default none. */
     readonly steps?: readonly number[];
 }
@@ -29,7 +29,7 @@ export class TrafficRouter extends pulumi.ComponentResource {
 
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:traffic:TrafficRouter", name, {}, opts);
-        const childOpts = { parent: this, dependsOn: args.gates ?? [] };
+        const gates = pulumi.output(args.gates ?? []).apply((g) => g.flat());
         this.objects = {};
         const stepAnnotations: Record<string, string> = args.steps
             ? { [STEPS_ANNOTATION]: args.steps.join(",") }
@@ -45,11 +45,13 @@ export class TrafficRouter extends pulumi.ComponentResource {
                       },
                   }
                 : obj;
-            this.objects[obj.role] = TrafficRouter.create(
-                `${name}-${obj.role}`,
-                annotated,
-                childOpts,
-            );
+            // ingress-nginx splits one decision over two Ingresses: the canary one follows the
+            // primary, so a change of stable colour never sends everything to the old one.
+            const primary = obj.role === "canary" ? this.objects.primary : undefined;
+            this.objects[obj.role] = TrafficRouter.create(`${name}-${obj.role}`, annotated, {
+                parent: this,
+                dependsOn: primary ? gates.apply((g) => [...g, primary]) : gates,
+            });
         }
         this.weights = { ...args.split.weights };
         this.registerOutputs({ weights: this.weights, stable: args.split.stable });
