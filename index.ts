@@ -72,7 +72,7 @@ const sizing = {
 // routing moves, colours losing it only after (and never below what their HPA runs now).
 const previous = new PreviousReleaseState(`${app.name}-previous`, {
     namespace: app.namespace,
-    deployments: deployedColors.map((color) => ({
+    deployments: (cfg.traffic.readLiveReplicas ? deployedColors : []).map((color) => ({
         key: color,
         color,
         workload: WORKLOAD,

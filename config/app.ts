@@ -109,6 +109,12 @@ export const trafficSchema = z.strictObject({
     idleReplicas: int(0, 1000).default(1),
     /** Requests carrying this header with a colour as value go to that colour. */
     previewHeader: headerName().default("X-Preview-Color"),
+    /**
+     * Read each deployed colour's live replica count (a `get` of its Deployment) before a step, so
+     * a colour losing traffic never drops below what its HPA runs. false only when a Deployment was
+     * deleted by hand: the step then keeps what the last update applied.
+     */
+    readLiveReplicas: bool().default(true),
     ...progressionTrafficFields,
 });
 

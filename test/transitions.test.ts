@@ -79,6 +79,11 @@ function transitions(steps: number[]): Transition[] {
         edit: (c) => Object.assign(c.traffic, { stable: "green", canaryWeight: 100 }),
     });
     out.push({
+        name: "rollback after promotion (blue stable again)",
+        from: promote,
+        edit: (c) => Object.assign(c.traffic, { stable: "blue", canaryWeight: 0 }),
+    });
+    out.push({
         name: "idle blue scaled to zero after promotion",
         from: promote,
         edit: (c) =>
@@ -185,6 +190,22 @@ describe("the order of one update (prod, gateway-api)", () => {
         assert.deepStrictEqual(
             walkTransition(committed, shifted, () => 6).map(describeShortfall),
             [],
+        );
+    });
+
+    it("with readLiveReplicas false reads no Deployment and keeps what was applied", async () => {
+        const blind = await planAfter(
+            "prod",
+            (c) => Object.assign(c.traffic, { canaryWeight: 50, readLiveReplicas: false }),
+            committed,
+            { "nova-prod/nova-api-blue": 8 },
+        );
+        assert.deepStrictEqual(blind.reads, [
+            "pulumi:pulumi:StackReference::nova-api-previous-outputs",
+        ]);
+        assert.strictEqual(spec(blind, DEPLOYMENT, "nova-api-blue-deployment").replicas, 5);
+        assert.ok(
+            deps(blind, HPA, "nova-api-blue-hpa").includes(key(ROUTE, "nova-api-router-route")),
         );
     });
 
