@@ -21,6 +21,7 @@ import {
     weeklyRanges,
     within,
 } from "../decisions/dataWindows";
+import { backupSchema } from "./backup";
 import { bool, image, imageVersion, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
@@ -152,6 +153,8 @@ export const databaseSchema = z.strictObject({
         activeDeadlineSeconds: int(30, 86400).default(900),
     }),
     exporterImage: image().default(POSTGRES_EXPORTER_IMAGE),
+    /** Daily logical backup (pg_dump) to a bucket; default none. */
+    backup: backupSchema.optional(),
 });
 
 export const cacheSchema = z.strictObject({

@@ -13,7 +13,10 @@ import {
     type Color,
 } from "./app";
 import { dataRules, dataSections } from "./data";
+import { backupRules } from "./backup";
+import { dnsRules, dnsSections } from "./dns";
 import { identitySections } from "./identity";
+import { storageRules, storageSections } from "./storage";
 import { monitoringRules, monitoringSections } from "./monitoring";
 import { progressionRules, webhookUrl } from "./progression";
 import { oneOf } from "./rules";
@@ -137,9 +140,19 @@ export const stackConfigSchema = z
         /** Where `npm run release` posts each step, rollback and promotion as JSON; set it --secret. */
         notifyWebhook: webhookUrl().optional(),
         ...identitySections,
+        ...storageSections,
+        ...dnsSections,
     })
     .superRefine((cfg, ctx) => {
-        for (const rule of [...appRules, ...dataRules, ...monitoringRules, ...progressionRules])
+        for (const rule of [
+            ...appRules,
+            ...dataRules,
+            ...monitoringRules,
+            ...progressionRules,
+            ...storageRules,
+            ...dnsRules,
+            ...backupRules,
+        ])
             rule(cfg, ctx);
     });
 

@@ -1,13 +1,16 @@
 // The pack's policies, in one array. Importing this has no side effects: `new PolicyPack` (which
 // starts the engine's gRPC server) lives only in index.ts.
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { backupPolicies } from "./backup";
 import { cachePolicies } from "./cache";
 import { databasePolicies } from "./database";
+import { identityPolicies } from "./identity";
 import { kubernetesPolicies } from "./kubernetes";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { releasePolicies } from "./release";
 import { secretsPolicies } from "./secrets";
+import { storagePolicies } from "./storage";
 import { withSchemaDefaults } from "./util";
 
 export const PACK_NAME = "release-guardrails";
@@ -26,4 +29,7 @@ export const policies: Policies = [
     ...networkPolicies,
     ...secretsPolicies,
     ...monitoringPolicies,
+    ...storagePolicies,
+    ...identityPolicies,
+    ...backupPolicies,
 ].map(withSchemaDefaults);

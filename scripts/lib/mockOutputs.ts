@@ -73,6 +73,21 @@ const computed: Record<string, Computed> = {
         const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
         return { keyId, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${keyId}` };
     },
+    // Storage: S3 bucket ARNs carry neither region nor account.
+    "aws:s3/bucket:Bucket": (a) => {
+        const bucket = String(a.inputs.bucket ?? a.name);
+        return {
+            bucket,
+            arn: `arn:aws:s3:::${bucket}`,
+            bucketDomainName: `${bucket}.s3.amazonaws.com`,
+            bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com`,
+            region: MOCK_REGION,
+        };
+    },
+    "aws:route53/healthCheck:HealthCheck": (a) => ({
+        arn: `arn:aws:route53:::healthcheck/${hex(a.name)}`,
+    }),
+    "aws:route53/record:Record": (a) => ({ fqdn: String(a.inputs.name ?? a.name) }),
     // Identity: IAM names the role ARN after the role name.
     "aws:iam/role:Role": (a) => {
         const name = String(a.inputs.name ?? a.name);

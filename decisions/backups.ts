@@ -1,0 +1,113 @@
+// Pure builders for the database's logical backup: the CronJob's name and scripts, the S3 key
+// layout, the write-only permissions of its pod identity, and the staleness alert.
+import type { PolicyStatement } from "./podIdentity";
+
+/** CronJob names are at most 52 characters: the Jobs it creates append 11. */
+export const CRONJOB_NAME_MAX = 52;
+
+/** `<db identifier>-backup`, shortened to fit a CronJob name. */
+export function backupCronJobName(dbIdentifier: string): string {
+    return `${dbIdentifier.slice(0, CRONJOB_NAME_MAX - "-backup".length).replace(/-+$/, "")}-backup`;
+}
+
+/** Key prefix of one database's dumps: `<prefix>/<db identifier>`. */
+export function backupKeyPrefix(prefix: string, dbIdentifier: string): string {
+    return `${prefix.replace(/\/+$/, "")}/${dbIdentifier}`;
+}
+
+/** Where the dump is written inside the pod (an emptyDir shared by both containers). */
+export const SCRATCH_DIR = "/backup";
+
+/**
+ * The dump step: a compressed custom-format pg_dump of the whole database (restorable with
+ * pg_restore into a new database), optionally read back with `pg_restore --list` so a truncated
+ * file never gets uploaded, and the object key dated by when the dump started:
+ * `<prefix>/<db>/<yyyy>/<mm>/<dd>/<db>-<yyyymmdd>T<hhmmss>Z.pgdump`.
+ */
+export function dumpScript(verify: boolean): string {
+    return [
+        "set -eu",
+        `key="$(date -u +"$BACKUP_PREFIX/%Y/%m/%d/$DB_IDENTIFIER-%Y%m%dT%H%M%SZ.pgdump")"`,
+        `pg_dump --format=custom --compress=6 --no-owner --no-privileges --dbname="$DATABASE_URL" --file=${SCRATCH_DIR}/dump.pgdump`,
+        ...(verify ? [`pg_restore --list ${SCRATCH_DIR}/dump.pgdump > /dev/null`] : []),
+        `printf '%s' "$key" > ${SCRATCH_DIR}/key`,
+    ].join("\n");
+}
+
+/** The upload step: copy the dump to its dated key; the bucket's default encryption applies. */
+export function uploadScript(): string {
+    return [
+        "set -eu",
+        `key="$(cat ${SCRATCH_DIR}/key)"`,
+        `aws s3 cp ${SCRATCH_DIR}/dump.pgdump "s3://$BACKUP_BUCKET/$key" --only-show-errors`,
+        `echo "backup uploaded to s3://$BACKUP_BUCKET/$key"`,
+    ].join("\n");
+}
+
+export interface BackupWriteInputs<R> {
+    readonly bucketArn: R;
+    /** `<bucket ARN>/<key prefix>/*`: the only keys the job may write. */
+    readonly prefixArn: R;
+    readonly kmsKeyArn?: R;
+}
+
+/**
+ * Write-only on the database's own prefix: put (and finish or abort multipart uploads), never
+ * read, list or delete. A compromised backup job cannot read or destroy earlier backups.
+ */
+export function backupWriteStatements<R>(b: BackupWriteInputs<R>): PolicyStatement<R>[] {
+    const out: PolicyStatement<R>[] = [
+        {
+            Sid: "WriteBackups",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            Resource: [b.prefixArn],
+        },
+    ];
+    if (b.kmsKeyArn !== undefined) {
+        // Multipart uploads to an SSE-KMS bucket need Decrypt as well as GenerateDataKey.
+        out.push({
+            Sid: "EncryptBackups",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: [b.kmsKeyArn],
+        });
+    }
+    return out;
+}
+
+export const BACKUP_ALERT = "DatabaseBackupStale";
+
+export interface BackupAlertInputs {
+    readonly namespace: string;
+    readonly cronJob: string;
+    readonly dbIdentifier: string;
+    readonly maxAgeHours: number;
+    readonly team: string;
+    readonly runbookBaseUrl: string;
+}
+
+/**
+ * Fires when the CronJob's last successful run (kube-state-metrics) is older than the limit, and
+ * also when a CronJob older than the limit has never succeeded (the series is then absent).
+ */
+export function backupAlertRule(b: BackupAlertInputs) {
+    const sel = `namespace="${b.namespace}", cronjob="${b.cronJob}"`;
+    const limit = b.maxAgeHours * 3600;
+    return {
+        alert: BACKUP_ALERT,
+        expr: [
+            `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}})) > ${limit}`,
+            `or`,
+            `((time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}})) > ${limit}`,
+            `  unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`,
+        ].join("\n"),
+        for: "10m",
+        labels: { severity: "critical" as const, team: b.team },
+        annotations: {
+            summary: `No successful backup of ${b.dbIdentifier} for more than ${b.maxAgeHours} h`,
+            description: `CronJob ${b.namespace}/${b.cronJob} has not completed a pg_dump to S3 in the last ${b.maxAgeHours} hours: check its latest Job's logs (kubectl -n ${b.namespace} logs job/<name> --all-containers).`,
+            runbook_url: `${b.runbookBaseUrl}${BACKUP_ALERT}`,
+        },
+    };
+}
