@@ -8,7 +8,7 @@ import {
     rdsIdProblem,
     slug,
     snapshotRefProblem,
-} from "../decisions/dataNaming";
+} from "./identifiers";
 import {
     CHANGE_WINDOW,
     CHANGE_WINDOW_TEXT,
@@ -20,7 +20,7 @@ import {
     weeklyLength,
     weeklyRanges,
     within,
-} from "../decisions/dataWindows";
+} from "./windows";
 import { backupSchema } from "./backup";
 import { bool, image, imageVersion, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";

@@ -1,24 +1,25 @@
 // Pure naming rules for the data tier: RDS identifiers, release snapshot ids, restored instance names,
 // migration Job names and connection URLs. Deterministic, so a plan never invents a new name.
 import { createHash } from "crypto";
+import {
+    RDS_INSTANCE_ID_MAX,
+    RDS_SNAPSHOT_ID_MAX,
+    UTC_TIMESTAMP,
+    slug,
+} from "../config/identifiers";
 
-/** RDS instance identifiers: 1–63 letters, digits and single hyphens, starting with a letter. */
-export const RDS_INSTANCE_ID_MAX = 63;
-/** RDS snapshot identifiers: same alphabet, up to 255 characters. */
-export const RDS_SNAPSHOT_ID_MAX = 255;
-
-const RDS_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/i;
+// The identifier rules live with the schema that checks them; names built here follow them.
+export {
+    RDS_INSTANCE_ID_MAX,
+    RDS_SNAPSHOT_ID_MAX,
+    UTC_TIMESTAMP,
+    rdsIdProblem,
+    slug,
+    snapshotRefProblem,
+} from "../config/identifiers";
 
 function shortHash(text: string): string {
     return createHash("sha256").update(text).digest("hex").slice(0, 6);
-}
-
-/** Lowercase letters, digits and single hyphens; anything else becomes a hyphen. */
-export function slug(text: string): string {
-    return text
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
 }
 
 /**
@@ -33,36 +34,11 @@ function bounded(prefix: string, free: string, max: number): string {
     return `${head}-${hash}`;
 }
 
-/** Why `id` is not a valid RDS identifier, or undefined when it is. */
-export function rdsIdProblem(id: string, max: number): string | undefined {
-    if (id.length < 1 || id.length > max || !RDS_ID.test(id)) {
-        return `must be 1–${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen`;
-    }
-    return undefined;
-}
-
 /** The snapshot taken before `version` first runs against `dbIdentifier`: `<db>-pre-<version>`. */
 export function releaseSnapshotId(dbIdentifier: string, version: string): string {
     const v = slug(version);
     // A version of only punctuation still needs a unique, valid suffix.
     return bounded(`${dbIdentifier}-pre-`, v || `v${shortHash(version)}`, RDS_SNAPSHOT_ID_MAX);
-}
-
-/**
- * What `database.restoreFromSnapshot` may name: a manual snapshot id, an automated one
- * (`rds:<instance>-<yyyy-mm-dd-hh-mm>`), or a snapshot ARN.
- */
-export function snapshotRefProblem(ref: string): string | undefined {
-    const arn = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:(.+)$/.exec(ref);
-    const id = arn ? arn[1] : ref;
-    const bare = id.startsWith("rds:") ? id.slice(4) : id;
-    if (bare.length > 0 && bare.length <= RDS_SNAPSHOT_ID_MAX && RDS_ID.test(bare)) {
-        return undefined;
-    }
-    return (
-        "must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a " +
-        "letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN"
-    );
 }
 
 /** The id of a snapshot reference without the ARN prefix or the automated `rds:` marker. */
@@ -88,9 +64,6 @@ export function replicaInstanceId(primaryId: string, n: number): string {
     const head = primaryId.slice(0, RDS_INSTANCE_ID_MAX - suffix.length - 7).replace(/-+$/, "");
     return `${head}-${shortHash(primaryId)}${suffix}`;
 }
-
-/** ISO-8601 UTC timestamps, the only form `database.restoreToTime` accepts. */
-export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?Z$/;
 
 /** The new instance a point-in-time restore creates: `<db>-pitr-<yyyymmdd>-<hhmm>`. */
 export function pitrInstanceId(dbIdentifier: string, restoreTime: string): string {

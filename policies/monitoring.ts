@@ -4,7 +4,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { ALERT_CATALOGUE } from "../decisions/alertRules";
+import { ALERT_CATALOGUE } from "./alertCatalogue";
 import {
     namespaceOf,
     routedBackends,

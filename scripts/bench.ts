@@ -6,11 +6,17 @@ import { performance } from "perf_hooks";
 import { diffPlans } from "./lib/graphDiff";
 import { planProgram } from "./lib/plan";
 import { loadStackInput, planRequest } from "./lib/stackFile";
-import { planAfter, planStack, type ConfigEdit, type StackName } from "../test/helpers";
-import { ROUTER_VARIANTS } from "../test/routerVariants";
+import { ROUTER_VARIANTS } from "./lib/routerVariants";
+import { editedStackConfig, planAfter, type ConfigEdit, type StackName } from "./lib/stackEdit";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DATA_TYPE = /^aws:(rds|elasticache)\//;
+
+/** One plan of the prod stack with edits applied. */
+function planEdited(stack: StackName, edit: ConfigEdit) {
+    const { input, config } = editedStackConfig(stack, edit);
+    return planProgram(planRequest(input, { config }));
+}
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
     console.log("router       change         created  deleted  changed  data-resources-touched");
     for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
         for (const [name, change] of Object.entries(CHANGES)) {
-            const before = await planStack("prod", (c) => {
+            const before = await planEdited("prod", (c) => {
                 variant(c);
                 change.from?.(c);
             });

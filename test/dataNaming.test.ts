@@ -17,13 +17,7 @@ import {
     restoredInstanceId,
     snapshotRefProblem,
 } from "../decisions/dataNaming";
-import {
-    CHANGE_WINDOW,
-    dailyRanges,
-    overlaps,
-    weeklyRanges,
-    within,
-} from "../decisions/dataWindows";
+import { CHANGE_WINDOW, dailyRanges, overlaps, weeklyRanges, within } from "../config/windows";
 
 describe("data tier naming", () => {
     it("names release snapshots like runbook 002, in the characters RDS accepts", () => {

@@ -3,28 +3,10 @@ import * as path from "path";
 // Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
 import { ConfigError } from "../config";
 import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
-import { loadStackInput, planRequest } from "../scripts/lib/stackFile";
+import { editedStackConfig, type ConfigEdit, type StackName } from "../scripts/lib/stackEdit";
+import { planRequest } from "../scripts/lib/stackFile";
 
-export type StackName = "staging" | "prod";
-/** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
-export type ConfigEdit = (cfg: Record<string, any>) => void;
-
-function stackConfig(stack: string, edit?: ConfigEdit) {
-    const input = loadStackInput(stack);
-    const short: Record<string, unknown> = {};
-    const other: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(input.config)) {
-        if (k.startsWith(`${input.project}:`))
-            short[k.slice(input.project.length + 1)] = structuredClone(v);
-        else other[k] = v;
-    }
-    edit?.(short);
-    const config = { ...other };
-    for (const [k, v] of Object.entries(short)) {
-        if (v !== undefined) config[`${input.project}:${k}`] = v;
-    }
-    return { input, config };
-}
+export { planAfter, type ConfigEdit, type StackName } from "../scripts/lib/stackEdit";
 
 /** Plans by exact config: the program is deterministic, so identical configs share one run. */
 const planCache = new Map<string, Promise<Plan>>();
@@ -34,7 +16,7 @@ export async function planStack(
     edit?: ConfigEdit,
     registered?: string[],
 ): Promise<Plan> {
-    const { input, config } = stackConfig(stack, edit);
+    const { input, config } = editedStackConfig(stack, edit);
     const run = () => planProgram(planRequest(input, { config, registered }));
     // A caller watching registrations needs a real run.
     if (registered) return run();
@@ -47,25 +29,6 @@ export async function planStack(
     }
     // Each caller gets its own copy, so a test that mutates a plan cannot leak into another.
     return structuredClone(await cached);
-}
-
-/**
- * Plans the stack as one `pulumi up` after `previous` (a plan of the same stack), which answers the
- * program's reference to its own outputs and its reads of live objects. Each call plans afresh.
- */
-export async function planAfter(
-    stack: string,
-    edit: ConfigEdit | undefined,
-    previous: Plan | undefined,
-    liveReplicas?: Record<string, number>,
-): Promise<Plan> {
-    const { input, config } = stackConfig(stack, edit);
-    const prev = previous && {
-        outputs: previous.outputs,
-        resources: previous.resources,
-        liveReplicas,
-    };
-    return planProgram(planRequest(input, { config, previous: prev }));
 }
 
 /**

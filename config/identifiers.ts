@@ -1,0 +1,45 @@
+// What AWS accepts as an RDS identifier, snapshot reference or restore time, for the schema to check
+// at plan time. decisions/dataNaming builds the names from the same rules.
+
+/** RDS instance identifiers: 1–63 letters, digits and single hyphens, starting with a letter. */
+export const RDS_INSTANCE_ID_MAX = 63;
+/** RDS snapshot identifiers: same alphabet, up to 255 characters. */
+export const RDS_SNAPSHOT_ID_MAX = 255;
+
+const RDS_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/i;
+
+/** Lowercase letters, digits and single hyphens; anything else becomes a hyphen. */
+export function slug(text: string): string {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+
+/** Why `id` is not a valid RDS identifier, or undefined when it is. */
+export function rdsIdProblem(id: string, max: number): string | undefined {
+    if (id.length < 1 || id.length > max || !RDS_ID.test(id)) {
+        return `must be 1–${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen`;
+    }
+    return undefined;
+}
+
+/**
+ * What `database.restoreFromSnapshot` may name: a manual snapshot id, an automated one
+ * (`rds:<instance>-<yyyy-mm-dd-hh-mm>`), or a snapshot ARN.
+ */
+export function snapshotRefProblem(ref: string): string | undefined {
+    const arn = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:(.+)$/.exec(ref);
+    const id = arn ? arn[1] : ref;
+    const bare = id.startsWith("rds:") ? id.slice(4) : id;
+    if (bare.length > 0 && bare.length <= RDS_SNAPSHOT_ID_MAX && RDS_ID.test(bare)) {
+        return undefined;
+    }
+    return (
+        "must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a " +
+        "letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN"
+    );
+}
+
+/** ISO-8601 UTC timestamps, the only form `database.restoreToTime` accepts. */
+export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?Z$/;
