@@ -151,19 +151,25 @@ describe("plan diff bases", function () {
     const worktrees = () => execFileSync("git", ["worktree", "list"], { cwd: ROOT }).toString();
 
     it("plans a git ref in a temporary worktree and removes it", async () => {
-        const listed = worktrees();
-        const tmpBefore = fs
-            .readdirSync(os.tmpdir())
-            .filter((f) => f.startsWith("release-plan-base-"));
-        const base = await loadBase("HEAD", "prod");
+        // A private TMPDIR: other checkouts of this repository may plan bases at the same time.
+        const tmp = fs.mkdtempSync(path.join(dir, "tmp-"));
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = tmp;
+        let base: Awaited<ReturnType<typeof loadBase>>;
+        try {
+            base = await loadBase("HEAD", "prod");
+        } finally {
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
+        }
         assert.match(base.label, /^git HEAD \([0-9a-f]{7}\)$/);
         assert.strictEqual(base.plan.stack, "prod");
         assert.ok(base.plan.resources.some((r) => r.type === "kubernetes:apps/v1:Deployment"));
-        assert.strictEqual(worktrees(), listed, "the worktree must be removed");
-        const tmpAfter = fs
-            .readdirSync(os.tmpdir())
-            .filter((f) => f.startsWith("release-plan-base-"));
-        assert.deepStrictEqual(tmpAfter, tmpBefore);
+        const ours = worktrees()
+            .split("\n")
+            .filter((line) => line.startsWith(tmp));
+        assert.deepStrictEqual(ours, [], "the worktree must be removed");
+        assert.deepStrictEqual(fs.readdirSync(tmp), [], "the temporary folder must be removed");
     });
 
     it("reads a saved --json plan and diffs against it", async () => {
