@@ -8,6 +8,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const SERVICE = "kubernetes:core/v1:Service";
 
 type Obj = Record<string, any>;
 const meta = (r: PlannedResource): { name: string; namespace: string } =>
@@ -69,6 +70,40 @@ export function routedShares(resources: PlannedResource[]): Map<string, number> 
     return shares;
 }
 
+/** Deployments (`namespace/name`) whose pods a Service selector picks. */
+function selected(resources: PlannedResource[], ns: string, selector: Obj): string[] {
+    return resources
+        .filter((r) => r.type === DEPLOYMENT && meta(r).namespace === ns)
+        .filter((d) => {
+            const labels = (d.inputs as Obj).spec.template.metadata.labels ?? {};
+            return Object.entries(selector).every(([k, v]) => labels[k] === v);
+        })
+        .map(objectId);
+}
+
+/**
+ * Percent of its workload's traffic each Deployment serves: L7 routing objects' weights through
+ * their Services' selectors, and all of it for the colour a tcp load balancer selects (L4).
+ */
+export function deploymentShares(resources: PlannedResource[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const add = (ids: string[], pct: number) => {
+        for (const id of ids) out.set(id, (out.get(id) ?? 0) + pct / ids.length);
+    };
+    const services = new Map(
+        resources.filter((r) => r.type === SERVICE).map((r) => [objectId(r), r.inputs as Obj]),
+    );
+    for (const [id, pct] of routedShares(resources)) {
+        const svc = services.get(id);
+        add(svc ? selected(resources, svc.metadata.namespace, svc.spec.selector) : [id], pct);
+    }
+    for (const svc of services.values()) {
+        if (svc.spec?.type !== "LoadBalancer") continue;
+        add(selected(resources, svc.metadata.namespace, svc.spec.selector), 100);
+    }
+    return out;
+}
+
 /** Replicas a Deployment is sure to keep: its spec, or its HPA floor if that is lower. */
 function guaranteed(resources: PlannedResource[]): Map<string, number> {
     const out = new Map<string, number>();
@@ -86,6 +121,7 @@ function guaranteed(resources: PlannedResource[]): Map<string, number> {
 export interface Shortfall {
     /** The updates applied so far, in an order the graph allows. */
     applied: string[];
+    /** The Deployment, `namespace/name`. */
     service: string;
     weight: number;
     replicas: number;
@@ -131,7 +167,7 @@ export function walkTransition(
     const shortfalls: Shortfall[] = [];
     const check = (applied: string[], resources: PlannedResource[]) => {
         const replicas = guaranteed(resources);
-        for (const [service, weight] of routedShares(resources)) {
+        for (const [service, weight] of deploymentShares(resources)) {
             const needed = replicasForShare(baseline(service), Math.ceil(weight));
             const have = replicas.get(service) ?? 0;
             if (have < needed)
