@@ -1,13 +1,16 @@
 // Entry point: read the stack config, then wire the components. Decisions live in decisions/.
+import * as pulumi from "@pulumi/pulumi";
 import { AppNamespace } from "./components/app/appNamespace";
 import { AppSecret } from "./components/app/appSecret";
 import { Alerting } from "./components/monitoring/alerting";
-import * as pulumi from "@pulumi/pulumi";
+import { CloudWatchExporter } from "./components/monitoring/cloudwatchExporter";
+import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
 import { colorCapacity, trafficSplit } from "./decisions/capacity";
 import { orderRelease, previousUnit, transientPeaks } from "./decisions/ordering";
 import { imageVersion } from "./config/rules";
 import { ColorDeployment } from "./components/app/colorDeployment";
 import { COLORS, loadStackConfig } from "./config";
+import type { AlertRulesInput } from "./decisions/alertRules";
 import { trafficSteps } from "./config/progression";
 import { releaseVersions } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
@@ -19,7 +22,18 @@ const prod = cfg.stage === "prod";
 const app = cfg.app;
 const split = trafficSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
 
+const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
+    appName: app.name,
+    namespace: app.namespace,
+    monitoring: cfg.monitoring,
+    database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
+};
+
 const ns = new AppNamespace(app.namespace, { name: app.namespace }, { protect: prod });
+
+// Tags on every AWS resource; the CloudWatch exporter also finds the stack's stores by them.
+const storeTags = { app: app.name, stage: cfg.stage, "managed-by": "pulumi" };
+const awsRegion = new pulumi.Config("aws").require("region");
 
 const envFromSecrets: string[] = [];
 if (Object.keys(cfg.appSecrets).length > 0) {
@@ -35,26 +49,30 @@ if (Object.keys(cfg.appSecrets).length > 0) {
 // snapshot and a migration Job that the router waits for.
 const data =
     cfg.network && (cfg.database || cfg.cache)
-        ? new DataTier(`${app.name}-data`, {
-              app,
-              namespace: ns.name,
-              network: cfg.network,
-              database: cfg.database,
-              cache: cfg.cache,
-              versions: releaseVersions(
-                  COLORS.map((c) => {
-                      const spec = cfg.colors[c];
-                      return (
-                          spec && {
-                              version: spec.version ?? imageVersion(spec.image),
-                              image: spec.image,
-                          }
-                      );
-                  }),
-              ),
-              prod,
-              tags: { app: app.name, stage: cfg.stage, "managed-by": "pulumi" },
-          })
+        ? new DataTier(
+              `${app.name}-data`,
+              {
+                  app,
+                  namespace: ns.name,
+                  network: cfg.network,
+                  database: cfg.database,
+                  cache: cfg.cache,
+                  versions: releaseVersions(
+                      COLORS.map((c) => {
+                          const spec = cfg.colors[c];
+                          return (
+                              spec && {
+                                  version: spec.version ?? imageVersion(spec.image),
+                                  image: spec.image,
+                              }
+                          );
+                      }),
+                  ),
+                  prod,
+                  tags: storeTags,
+              },
+              { dependsOn: [ns] },
+          )
         : undefined;
 if (data) envFromSecrets.push(data.secretName);
 
@@ -157,24 +175,37 @@ const router = new TrafficRouter(`${app.name}-router`, {
 });
 routingReady(Object.values(router.objects));
 
+// RDS free storage, replica lag and cache memory exist only in CloudWatch: the stack's own exporter
+// brings them in for its stores, under its own pod identity.
+const cloudwatch =
+    data && cfg.cluster
+        ? new CloudWatchExporter(
+              `${app.name}-cloudwatch`,
+              {
+                  namespace: app.namespace,
+                  appName: app.name,
+                  region: awsRegion,
+                  storeTags,
+                  database: !!cfg.database,
+                  cache: !!cfg.cache,
+                  oidcProviderArn: cfg.cluster.oidcProviderArn,
+                  tags: storeTags,
+              },
+              { dependsOn: [ns] },
+          )
+        : undefined;
+
 // Alerts (AL-01 … AL-14), ServiceMonitors and the release dashboard, from `release:monitoring`.
-const alerting = cfg.monitoring
+const alerting = rulesInput
     ? new Alerting(`${app.name}-alerting`, {
           namespace: ns.name,
           metricsPath: app.health.metrics,
-          rules: {
-              appName: app.name,
-              namespace: app.namespace,
-              monitoring: cfg.monitoring,
-              database: cfg.database && {
-                  identifier: cfg.database.identifier,
-                  allocatedGiB: cfg.database.allocatedStorageGb,
-              },
-          },
+          rules: rulesInput,
           // The data tier's exporter Services (app.kubernetes.io/name, port "metrics").
           exporters: [
               ...(cfg.database ? ["postgres-exporter"] : []),
               ...(cfg.cache ? ["redis-exporter"] : []),
+              ...(cloudwatch ? [CLOUDWATCH_EXPORTER] : []),
           ],
       })
     : undefined;

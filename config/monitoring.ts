@@ -100,36 +100,29 @@ const burnRateWindow = z.strictObject({
     for: promDuration(),
 });
 
-/** Metric names default to the runbooks', kube-state-metrics', cAdvisor's and the exporters'. */
+/**
+ * Renames of catalogue metrics (decisions/metricsCatalogue.ts holds every name and its source). Only
+ * names that depend on the app or on the cluster's kube-state-metrics / cAdvisor versions can be
+ * renamed; the exporters' names are fixed by the images the stack pins.
+ */
 const metricsSchema = z
     .strictObject({
-        httpRequests: metricName().default("http_requests_total"),
+        httpRequests: metricName().optional(),
         /** Label carrying the HTTP status code on httpRequests. */
         httpStatusLabel: labelName().default("status"),
         /** Histogram buckets of request duration in seconds. */
-        httpDurationBucket: metricName().default("http_request_duration_seconds_bucket"),
-        up: metricName().default("up"),
-        containerCpu: metricName().default("container_cpu_usage_seconds_total"),
-        containerMemory: metricName().default("container_memory_working_set_bytes"),
-        /** kube-state-metrics limits, labelled resource="cpu"|"memory". */
-        containerLimits: metricName().default("kube_pod_container_resource_limits"),
-        containerRestarts: metricName().default("kube_pod_container_status_restarts_total"),
-        hpaCurrentReplicas: metricName().default(
-            "kube_horizontalpodautoscaler_status_current_replicas",
-        ),
-        hpaDesiredReplicas: metricName().default(
-            "kube_horizontalpodautoscaler_status_desired_replicas",
-        ),
-        hpaMinReplicas: metricName().default("kube_horizontalpodautoscaler_spec_min_replicas"),
-        hpaMaxReplicas: metricName().default("kube_horizontalpodautoscaler_spec_max_replicas"),
-        pgUp: metricName().default("pg_up"),
-        pgReplicationLag: metricName().default("pg_replication_lag_seconds"),
-        pgConnections: metricName().default("pg_stat_activity_count"),
-        pgMaxConnections: metricName().default("pg_settings_max_connections"),
-        /** Free database storage in bytes (CloudWatch FreeStorageSpace via cloudwatch exporter). */
-        dbFreeStorageBytes: metricName().default("aws_rds_free_storage_space_average"),
-        redisHits: metricName().default("redis_keyspace_hits_total"),
-        redisMisses: metricName().default("redis_keyspace_misses_total"),
+        httpDurationBucket: metricName().optional(),
+        containerCpu: metricName().optional(),
+        containerMemory: metricName().optional(),
+        /** kube-state-metrics limits and requests, labelled resource="cpu"|"memory". */
+        containerLimits: metricName().optional(),
+        containerRequests: metricName().optional(),
+        containerRestarts: metricName().optional(),
+        nodeAllocatable: metricName().optional(),
+        hpaCurrentReplicas: metricName().optional(),
+        hpaDesiredReplicas: metricName().optional(),
+        hpaMinReplicas: metricName().optional(),
+        hpaMaxReplicas: metricName().optional(),
     })
     .prefault({});
 
@@ -298,6 +291,17 @@ function issue(
 }
 
 export const monitoringRules: CrossFieldRule[] = [
+    function cloudwatchExporterIdentity(cfg, ctx) {
+        if ((cfg.database || cfg.cache) && !cfg.cluster) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["cluster", "oidcProviderArn"],
+                input: undefined,
+                message:
+                    "must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it",
+            });
+        }
+    },
     function monitoringRequiredInProd(cfg, ctx) {
         if (cfg.stage === "prod" && !cfg.monitoring) {
             ctx.addIssue({

@@ -3,6 +3,8 @@
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
 import { COLORS } from "../config/app";
 import { memoryBytes, type MonitoringConfig } from "../config/monitoring";
+import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
+import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
 
 /** Every catalogue ID and the alert names that implement it (docs and policies read this). */
 export const ALERT_CATALOGUE = {
@@ -69,12 +71,12 @@ export interface AlertRulesInput {
     /** `job` of the redis_exporter targets; default "redis-exporter". */
     readonly redisJob?: string;
     /**
-     * The RDS primary (its replicas are `<identifier>-replica-<n>`) and its allocated storage, which
-     * the free-storage ratio divides by; default the app name and `alerts.databaseStorageLow.allocatedGiB`.
+     * Allocated storage of the stack's RDS instances, which the free-storage ratio divides by;
+     * default `alerts.databaseStorageLow.allocatedGiB`.
      */
-    readonly database?: { readonly identifier: string; readonly allocatedGiB: number };
-    /** Label carrying the RDS instance id on dbFreeStorageBytes; default YACE's. */
-    readonly dbInstanceLabel?: string;
+    readonly database?: { readonly allocatedGiB: number };
+    /** `job` of the CloudWatch exporter's target; default "cloudwatch-exporter". */
+    readonly cloudwatchJob?: string;
 }
 
 // ---- human-readable values in the static parts of annotations ----
@@ -119,12 +121,20 @@ export const errorBudget = (availabilityPercent: number) =>
 interface RuleContext {
     readonly input: AlertRulesInput;
     readonly cfg: MonitoringConfig;
-    readonly m: MonitoringConfig["metrics"];
+    /** Metric names from the catalogue, with the stack's renames. */
+    readonly m: Record<MetricKey, string>;
     readonly a: MonitoringConfig["alerts"];
     /** The rate window. */
     readonly w: string;
     /** Selectors for the app's series, its pods, its HPAs and the exporters. */
-    readonly sel: { app: string; pods: string; hpas: string; pg: string; redis: string };
+    readonly sel: {
+        app: string;
+        pods: string;
+        hpas: string;
+        pg: string;
+        redis: string;
+        cloudwatch: string;
+    };
     /** 5xx ratio by `by`; a colour with requests but no 5xx series yet counts as 0, not absent. */
     readonly errorRatio: (by: string, window: string) => string;
     /** The q-quantile of request durations over the rate window, by `by`. */
@@ -142,11 +152,11 @@ interface AlertBody {
 
 function ruleContext(input: AlertRulesInput): RuleContext {
     const cfg = input.monitoring;
-    const m = cfg.metrics;
+    const m = metricNames(cfg.metrics);
     const w = cfg.rateWindow;
     const ns = input.namespace;
     const app = `job="${input.appName}",namespace="${ns}"`;
-    const errors = `${m.httpStatusLabel}=~"5.."`;
+    const errors = `${cfg.metrics.httpStatusLabel}=~"5.."`;
     return {
         input,
         cfg,
@@ -159,6 +169,7 @@ function ruleContext(input: AlertRulesInput): RuleContext {
             hpas: `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`,
             pg: `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`,
             redis: `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`,
+            cloudwatch: `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`,
         },
         errorRatio: (by, window) =>
             `(sum by (${by}) (rate(${m.httpRequests}{${app},${errors}}[${window}])) ` +
@@ -306,20 +317,22 @@ function databaseRules(ctx: RuleContext): AlertingRule[] {
     ];
 }
 
-// AL-10, AL-11: RDS storage through CloudWatch and Redis through redis_exporter.
+// AL-10, AL-11: RDS storage through the CloudWatch exporter and Redis through redis_exporter.
 function storageAndCacheRules(ctx: RuleContext): AlertingRule[] {
     const { a, m, w, input } = ctx;
     const redis = ctx.sel.redis;
     const storage = a.databaseStorageLow;
-    const db = input.database ?? { identifier: input.appName, allocatedGiB: storage.allocatedGiB };
+    const db = input.database ?? { allocatedGiB: storage.allocatedGiB };
     const allocated = db.allocatedGiB * 1024 ** 3;
-    const dbLabel = input.dbInstanceLabel ?? "dimension_DBInstanceIdentifier";
+    // The stack's own exporter discovers only this stack's instances (primary, replicas and any
+    // restored set), so its job and namespace select them all.
+    const dbLabel = CLOUDWATCH_LABELS.dbInstance;
     const hits = `sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}]))`;
     const lookups = `(${hits} + sum by (namespace, job) (rate(${m.redisMisses}{${redis}}[${w}])))`;
     return [
         ...bySeverity(ctx, "DatabaseStorageLow", storage, (t, severity) => ({
             for: t.for,
-            expr: `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${dbLabel}=~"${db.identifier}(-replica-[0-9]+)?"}) / ${allocated} < ${lit(t.threshold)}`,
+            expr: `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${ctx.sel.cloudwatch}}) / ${allocated} < ${lit(t.threshold)}`,
             summary: `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
             description: `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
         })),

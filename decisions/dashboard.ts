@@ -2,6 +2,8 @@
 // read off tables during a shift: traffic share, error ratio and p95 per colour, HPA bounds per
 // colour, database connections and replication lag, Redis hit ratio.
 import type { AlertRulesInput } from "./alertRules";
+import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
+import { CLOUDWATCH_LABELS, metricNames } from "./metricsCatalogue";
 
 export interface DashboardPanel {
     id: number;
@@ -33,13 +35,14 @@ export function dashboardUid(appName: string, namespace: string): string {
 }
 
 export function buildDashboard(input: AlertRulesInput): Dashboard {
-    const m = input.monitoring.metrics;
+    const m = metricNames(input.monitoring.metrics);
     const w = input.monitoring.rateWindow;
     const ns = input.namespace;
     const app = `job="${input.appName}",namespace="${ns}"`;
     const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`;
     const pg = `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`;
     const redis = `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`;
+    const cloudwatch = `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`;
     const sloWindows = [
         ...new Set(Object.values(input.monitoring.slo.burnRates).map((b) => b.longWindow)),
     ];
@@ -115,6 +118,20 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
                 ],
             ],
             { min: 0, max: 1 },
+        ],
+        [
+            "Database free storage",
+            "Free storage per RDS instance, from CloudWatch (AL-10).",
+            "bytes",
+            [[`${m.dbFreeStorageBytes}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.dbInstance}}}`]],
+            { min: 0 },
+        ],
+        [
+            "Cache memory used",
+            "Share of maxmemory each Redis node uses, from CloudWatch.",
+            "percent",
+            [[`${m.cacheMemoryUsage}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.cacheCluster}}}`]],
+            { min: 0, max: 100 },
         ],
         [
             "SLO error ratio (burn-rate long windows)",

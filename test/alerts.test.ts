@@ -177,7 +177,12 @@ describe("alerts", () => {
                 const exporters = monitors.map((m) => m.metadata.name).sort();
                 assert.deepEqual(
                     exporters,
-                    [cfg.app.name, "postgres-exporter", "redis-exporter"].sort(),
+                    [
+                        cfg.app.name,
+                        "postgres-exporter",
+                        "redis-exporter",
+                        "cloudwatch-exporter",
+                    ].sort(),
                 );
             });
 
@@ -256,7 +261,8 @@ describe("alerts", () => {
                 c.traffic.stable = "green";
                 c.traffic.canaryWeight = 0;
             });
-            assert.equal(monitoringObjects(before).length, 5);
+            // The rule, the dashboard, and monitors for the app and three exporters.
+            assert.equal(monitoringObjects(before).length, 6);
             assert.deepEqual(monitoringObjects(after), monitoringObjects(before));
         });
 
@@ -280,8 +286,12 @@ describe("alerts", () => {
             const plan = await planStack("prod", (c) => (c.database.allocatedStorageGb = 500));
             const [warn] = alertsNamed(plan, "DatabaseStorageLow", "warning");
             assert.ok(warn.expr.includes(`/ ${500 * 1024 ** 3} <`), warn.expr);
+            // Every instance the stack's own CloudWatch exporter reports, restored ones included.
             assert.ok(
-                warn.expr.includes('dimension_DBInstanceIdentifier=~"nova-prod(-replica-[0-9]+)?"'),
+                warn.expr.includes(
+                    'aws_rds_free_storage_space_average{job="cloudwatch-exporter",namespace="nova-prod"}',
+                ),
+                warn.expr,
             );
         });
     });
@@ -315,8 +325,13 @@ describe("alerts", () => {
             ],
             [
                 "a metric name with a dash",
-                (c) => (c.monitoring.metrics = { pgUp: "pg-up" }),
-                'release:monitoring.metrics.pgUp must be a Prometheus metric name such as http_requests_total (got "pg-up")',
+                (c) => (c.monitoring.metrics = { containerCpu: "container-cpu" }),
+                'release:monitoring.metrics.containerCpu must be a Prometheus metric name such as http_requests_total (got "container-cpu")',
+            ],
+            [
+                "a rename of a metric an exporter the stack pins produces",
+                (c) => (c.monitoring.metrics = { pgUp: "postgres_up" }),
+                "release:monitoring.metrics.pgUp must not be set: it is not a known setting (check the spelling)",
             ],
             [
                 "a runbook URL over plain http",

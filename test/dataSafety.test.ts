@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
 import { MOCK_SECRET_PREFIX } from "../scripts/lib/mockOutputs";
-import { resourceKey, type Plan } from "../scripts/lib/plan";
+import { resourceKey, type Plan, type PlannedResource } from "../scripts/lib/plan";
 import {
     byType,
     inputs,
@@ -331,10 +331,16 @@ describe("data tier safety", function () {
                     `${color} mounts the datastore Secret`,
                 );
             }
+            const exporterName = (x: PlannedResource) =>
+                inputs(x).metadata.labels["app.kubernetes.io/name"] as string;
             const exporters = deployments.filter((x) =>
-                /-exporter$/.test(inputs(x).metadata.labels["app.kubernetes.io/name"]),
+                /^(postgres|redis)-exporter$/.test(exporterName(x)),
             );
             assert.strictEqual(exporters.length, 3, "primary, replica and redis exporters");
+            // The CloudWatch exporter holds no credential at all: its pod identity hands out
+            // short-lived ones.
+            const cloudwatch = deployments.find((x) => exporterName(x) === "cloudwatch-exporter")!;
+            assert.strictEqual(inputs(cloudwatch).spec.template.spec.containers[0].env, undefined);
             for (const d of exporters) {
                 for (const e of inputs(d).spec.template.spec.containers[0].env) {
                     assert.strictEqual(e.value, undefined, `${d.name} ${e.name} is a literal`);

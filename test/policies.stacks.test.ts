@@ -259,7 +259,29 @@ const drop = (plan: Plan, pred: (r: PlannedResource) => boolean) => {
     if (plan.resources.length === before) throw new Error("fault removed nothing");
 };
 
+/** The CloudWatch exporter's container: it gets the same workload rules as the app. */
+const cloudwatchContainer = (plan: Plan) =>
+    inputs(plan, DEP, /cloudwatch-deployment$/).spec.template.spec.containers[0];
+
 const FAULTS: Fault[] = [
+    // The CloudWatch exporter (a Deployment like any other).
+    {
+        name: "CloudWatch exporter on latest",
+        policy: "k8s-image-pinned",
+        inject: (p) =>
+            (cloudwatchContainer(p).image =
+                "quay.io/prometheuscommunity/yet-another-cloudwatch-exporter:latest"),
+    },
+    {
+        name: "CloudWatch exporter without a CPU limit",
+        policy: "k8s-resources-set",
+        inject: (p) => delete cloudwatchContainer(p).resources.limits.cpu,
+    },
+    {
+        name: "CloudWatch exporter with a writable root filesystem",
+        policy: "k8s-restricted-security-context",
+        inject: (p) => (cloudwatchContainer(p).securityContext.readOnlyRootFilesystem = false),
+    },
     // Kubernetes workloads
     {
         name: "image on latest",
