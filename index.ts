@@ -9,8 +9,9 @@ import { colorCapacity, trafficSplit } from "./decisions/capacity";
 import { orderRelease, previousUnit, transientPeaks } from "./decisions/ordering";
 import { imageVersion } from "./config/rules";
 import { ColorDeployment } from "./components/app/colorDeployment";
-import { COLORS, loadStackConfig } from "./config";
-import type { AlertRulesInput } from "./decisions/alertRules";
+import { COLORS, ConfigError, loadStackConfig } from "./config";
+import { extraAlertProblems } from "./config/promtool";
+import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
 import { trafficSteps } from "./config/progression";
 import { releaseVersions } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
@@ -22,12 +23,23 @@ const prod = cfg.stage === "prod";
 const app = cfg.app;
 const split = trafficSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
 
+// The rules are pure: render them before any resource, so promtool can reject a stack's own
+// alert expression as a config error with nothing half-applied.
 const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
     appName: app.name,
     namespace: app.namespace,
     monitoring: cfg.monitoring,
     database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
 };
+if (rulesInput) {
+    const check = extraAlertProblems(
+        buildRuleGroups(rulesInput),
+        rulesInput.monitoring.extraAlerts,
+        `${app.name}.extra`,
+    );
+    if (check.problems.length > 0) throw new ConfigError(check.problems);
+    if (check.warning) pulumi.log.warn(check.warning);
+}
 
 const ns = new AppNamespace(app.namespace, { name: app.namespace }, { protect: prod });
 

@@ -200,6 +200,57 @@ const alertsSchema = z
     })
     .prefault({});
 
+/**
+ * Every catalogue ID and the alert names that implement it. Extra alerts may not reuse these names;
+ * decisions/alertRules.ts builds them, docs and policies read this.
+ */
+export const ALERT_CATALOGUE = {
+    "AL-01": ["HighErrorRate"],
+    "AL-02": ["APIUnresponsive"],
+    "AL-03": ["HighLatency"],
+    "AL-04": ["HighCPU"],
+    "AL-05": ["HighMemory"],
+    "AL-06": ["PodRestarting"],
+    "AL-07": ["DatabaseDown"],
+    "AL-08": ["ReplicationLag"],
+    "AL-09": ["DatabaseConnectionPool"],
+    "AL-10": ["DatabaseStorageLow"],
+    "AL-11": ["CacheHitRatioLow"],
+    "AL-12": ["SLOBurnRateFast", "SLOBurnRateMedium", "SLOBurnRateSlow"],
+    "AL-13": ["CanaryWorseThanStableErrors", "CanaryWorseThanStableLatency"],
+    "AL-14": ["HPAAtMax"],
+} as const satisfies Record<string, readonly string[]>;
+
+const text = (what: string) =>
+    z
+        .string({ error: `must be ${what}` })
+        .refine((v) => v.trim().length > 0, { error: `must be ${what}` });
+
+/** A metric the app exports beyond the catalogue's, declared so extra alerts may read it. */
+const appMetricSchema = z.strictObject({
+    name: metricName(),
+    type: z.enum(["counter", "gauge", "histogram", "summary"], {
+        error: "must be one of counter, gauge, histogram, summary",
+    }),
+    /** What it counts or measures, for docs/metrics.md readers and on-call. */
+    help: text("a one-line description of the metric"),
+});
+
+/** One alert of the runbook's own, beyond the catalogue; rendered like the catalogue's. */
+const extraAlertSchema = z.strictObject({
+    /** Alert name, UpperCamelCase like the catalogue's; runbook_url ends in it. */
+    name: pattern(/^[A-Z][A-Za-z0-9]*$/, "an UpperCamelCase alert name such as CircuitBreakerOpen"),
+    /** PromQL; promtool checks it at plan time. */
+    expr: text("a PromQL expression"),
+    for: promDuration().default("5m"),
+    severity: z.enum(["warning", "critical"], { error: "must be one of warning, critical" }),
+    /** Go template like the catalogue's annotations ({{ $labels.job }}, {{ $value }}). */
+    summary: text("a one-line summary"),
+    description: text("a description"),
+    /** Default runbookBaseUrl + name. */
+    runbookUrl: pattern(/^https:\/\/\S+$/, "an https URL").optional(),
+});
+
 export const monitoringSchema = z
     .strictObject({
         /** `team` label on every alert, for on-call routing (CL-15). */
@@ -272,6 +323,10 @@ export const monitoringSchema = z
             .prefault({}),
         alerts: alertsSchema,
         metrics: metricsSchema,
+        /** App metrics beyond the catalogue's (docs/metrics.md) that extra alerts read; default none. */
+        appMetrics: z.array(appMetricSchema, { error: "must be a list" }).default([]),
+        /** The runbook's own alerts, in the same PrometheusRule as the catalogue; default none. */
+        extraAlerts: z.array(extraAlertSchema, { error: "must be a list" }).default([]),
     })
     .optional();
 
@@ -311,6 +366,42 @@ export const monitoringRules: CrossFieldRule[] = [
                 message: "must be set in prod: alerts and dashboards are part of a release (CL-14)",
             });
         }
+    },
+    function extraAlertNames(cfg, ctx) {
+        const m = cfg.monitoring as MonitoringConfig | undefined;
+        if (!m) return;
+        const catalogue = new Map<string, string>(
+            Object.entries(ALERT_CATALOGUE).flatMap(([id, names]) =>
+                names.map((n) => [n, id] as [string, string]),
+            ),
+        );
+        const seen = new Map<string, number>();
+        m.extraAlerts.forEach((a, i) => {
+            const id = catalogue.get(a.name);
+            if (id) {
+                issue(
+                    ctx,
+                    ["extraAlerts", i, "name"],
+                    a.name,
+                    `must not reuse the name of catalogue alert ${id}; tune ${a.name} under release:monitoring.alerts or pick another name`,
+                );
+            } else if (seen.has(a.name)) {
+                issue(
+                    ctx,
+                    ["extraAlerts", i, "name"],
+                    a.name,
+                    `must be unique: release:monitoring.extraAlerts[${seen.get(a.name)}] already has it`,
+                );
+            }
+            if (!seen.has(a.name)) seen.set(a.name, i);
+        });
+        const names = new Set<string>();
+        m.appMetrics.forEach((metric, i) => {
+            if (names.has(metric.name)) {
+                issue(ctx, ["appMetrics", i, "name"], metric.name, "must be declared once");
+            }
+            names.add(metric.name);
+        });
     },
     function tiersOrdered(cfg, ctx) {
         const m = cfg.monitoring as MonitoringConfig | undefined;

@@ -2,27 +2,12 @@
 // No Pulumi here. The same groups go into the PrometheusRule and into out/<stack>/prometheus-rules.yaml,
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
 import { COLORS } from "../config/app";
-import { memoryBytes, type MonitoringConfig } from "../config/monitoring";
+import { ALERT_CATALOGUE, memoryBytes, type MonitoringConfig } from "../config/monitoring";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
 import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
 
-/** Every catalogue ID and the alert names that implement it (docs and policies read this). */
-export const ALERT_CATALOGUE = {
-    "AL-01": ["HighErrorRate"],
-    "AL-02": ["APIUnresponsive"],
-    "AL-03": ["HighLatency"],
-    "AL-04": ["HighCPU"],
-    "AL-05": ["HighMemory"],
-    "AL-06": ["PodRestarting"],
-    "AL-07": ["DatabaseDown"],
-    "AL-08": ["ReplicationLag"],
-    "AL-09": ["DatabaseConnectionPool"],
-    "AL-10": ["DatabaseStorageLow"],
-    "AL-11": ["CacheHitRatioLow"],
-    "AL-12": ["SLOBurnRateFast", "SLOBurnRateMedium", "SLOBurnRateSlow"],
-    "AL-13": ["CanaryWorseThanStableErrors", "CanaryWorseThanStableLatency"],
-    "AL-14": ["HPAAtMax"],
-} as const satisfies Record<string, readonly string[]>;
+/** Every catalogue ID and the alert names that implement it (defined with the config schema). */
+export { ALERT_CATALOGUE };
 
 export type AlertId = keyof typeof ALERT_CATALOGUE;
 export type AlertName = (typeof ALERT_CATALOGUE)[AlertId][number];
@@ -37,7 +22,8 @@ export function alertIdOf(name: string): AlertId | undefined {
 }
 
 export interface AlertingRule {
-    alert: AlertName;
+    /** A catalogue name, or a stack's extra alert. */
+    alert: string;
     expr: string;
     for: string;
     labels: { severity: Severity; team: string } & Record<string, string>;
@@ -437,6 +423,21 @@ function canaryRules(ctx: RuleContext): Rule[] {
     ];
 }
 
+// The runbook's own alerts (release:monitoring.extraAlerts), with the catalogue's labels and links.
+function extraRules(ctx: RuleContext): AlertingRule[] {
+    return ctx.cfg.extraAlerts.map((x) => ({
+        alert: x.name,
+        expr: x.expr,
+        for: x.for,
+        labels: { severity: x.severity, team: ctx.cfg.team },
+        annotations: {
+            summary: x.summary,
+            description: x.description,
+            runbook_url: x.runbookUrl ?? `${ctx.cfg.runbookBaseUrl}${x.name}`,
+        },
+    }));
+}
+
 /** The rule groups for one app: recording rules first in each group (rules in a group run in order). */
 export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
     const ctx = ruleContext(input);
@@ -449,6 +450,7 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         group("canary", canaryRules(ctx)),
         group("app", [...requestRules(ctx), ...podRules(ctx)]),
         group("data", [...databaseRules(ctx), ...storageAndCacheRules(ctx)]),
+        ...(input.monitoring.extraAlerts.length > 0 ? [group("extra", extraRules(ctx))] : []),
     ];
 }
 
