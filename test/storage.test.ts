@@ -200,9 +200,11 @@ describe("release:database.backup and release:dns rules", () => {
     it("a backup names a declared bucket and needs the cluster's OIDC provider", async () => {
         assert.deepStrictEqual(
             await configProblems("staging", (c) => {
+                delete c.cluster;
                 c.database.backup = { bucket: "backups" };
             }),
             [
+                "release:cluster.oidcProviderArn must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it (not set)",
                 'release:database.backup.bucket must be a key of release:buckets (none declared) (got "backups")',
                 "release:database.backup must not be set without release:cluster.oidcProviderArn (the backup job writes to S3 through a pod identity) (not set)",
             ],
@@ -225,18 +227,22 @@ describe("release:database.backup and release:dns rules", () => {
     it("bucket access needs the OIDC provider; a bad bucket name is named with its rule", async () => {
         assert.deepStrictEqual(
             await configProblems("staging", (c) => {
+                delete c.cluster;
                 c.buckets = { uploads: { name: "My.Bucket", access: { api: "read" } } };
             }),
             [
                 'release:buckets.uploads.name must be an S3 bucket name: 3–63 lowercase letters, digits and hyphens, no dots (got "My.Bucket")',
+                "release:cluster.oidcProviderArn must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it (not set)",
                 'release:buckets.uploads.access must not grant access without release:cluster.oidcProviderArn (workloads reach buckets only through pod identities) (got {"api":"read"})',
             ],
         );
         assert.deepStrictEqual(
             await configProblems("staging", (c) => {
+                delete c.cluster;
                 c.buckets = { uploads: { access: { api: "read" } } };
             }),
             [
+                "release:cluster.oidcProviderArn must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it (not set)",
                 'release:buckets.uploads.access must not grant access without release:cluster.oidcProviderArn (workloads reach buckets only through pod identities) (got {"api":"read"})',
             ],
         );
