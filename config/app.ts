@@ -4,6 +4,7 @@ import {
     SECRET_ENV_NAME,
     bool,
     cpuQuantity,
+    dns1035Label,
     dnsLabel,
     envName,
     headerName,
@@ -11,9 +12,12 @@ import {
     httpPath,
     image,
     int,
+    labelValue,
     memoryQuantity,
     oneOf,
     pattern,
+    quantityValue,
+    text,
 } from "./rules";
 import { progressionTrafficFields } from "./progression";
 
@@ -26,8 +30,8 @@ const resourceSpec = z.strictObject({
 });
 
 export const appSchema = z.strictObject({
-    /** Base name of every object; colours append "-blue"/"-green". */
-    name: dnsLabel(40),
+    /** Base name of every object; colours append "-blue"/"-green" (Service names: RFC 1035). */
+    name: dns1035Label(40),
     namespace: dnsLabel(63),
     /** Public host name served by the router. */
     host: hostname(),
@@ -45,10 +49,23 @@ export const appSchema = z.strictObject({
             requests: resourceSpec.default({ cpu: "250m", memory: "256Mi" }),
             limits: resourceSpec.default({ cpu: "1", memory: "512Mi" }),
         })
-        .prefault({}),
+        .prefault({})
+        .superRefine((r, ctx) => {
+            // The API server refuses a container whose request exceeds its limit.
+            for (const kind of ["cpu", "memory"] as const) {
+                if (quantityValue(r.requests[kind]) > quantityValue(r.limits[kind])) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["requests", kind],
+                        input: r.requests[kind],
+                        message: `must be ≤ release:app.resources.limits.${kind} (${r.limits[kind]})`,
+                    });
+                }
+            }
+        }),
     /** Plain, non-secret environment; secrets go in `release:appSecrets`. */
     env: z
-        .record(envName(), z.string({ error: "must be a string" }))
+        .record(envName(), text())
         .default({})
         .superRefine((env, ctx) => {
             for (const key of Object.keys(env)) {
@@ -66,7 +83,7 @@ export const appSchema = z.strictObject({
             }
         }),
     /** Allowed CORS origins, exported to the app as CORS_ORIGINS. */
-    corsOrigins: z.array(z.string({ error: "must be a string" })).default([]),
+    corsOrigins: z.array(text(), { error: "must be a list of origins" }).default([]),
     /** Seconds the kubelet waits after SIGTERM before SIGKILL. */
     terminationGracePeriodSeconds: int(1, 3600).default(45),
     /** Seconds the preStop hook sleeps so routers stop sending before the app stops. */
@@ -90,7 +107,9 @@ export const autoscalingSchema = z
 const colorSchema = z.strictObject({
     image: image(),
     /** Version label; defaults to the image tag (or the digest's first 12 hex digits). */
-    version: pattern(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/, "a label value").optional(),
+    version: labelValue()
+        .refine((v) => v !== "", { error: "must not be empty" })
+        .optional(),
 });
 
 export const colorsSchema = z
@@ -158,4 +177,4 @@ export const routerSchema = z
     .prefault({});
 
 /** Secret app settings (JWT keys, API keys): names only are validated; values stay secret. */
-export const appSecretsSchema = z.record(envName(), z.string()).default({});
+export const appSecretsSchema = z.record(envName(), text()).default({});

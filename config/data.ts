@@ -8,6 +8,7 @@ import {
     rdsIdProblem,
     slug,
     snapshotRefProblem,
+    timestampProblem,
 } from "./identifiers";
 import {
     CHANGE_WINDOW,
@@ -138,10 +139,12 @@ export const databaseSchema = z.strictObject({
         })
         .optional(),
     /** Point-in-time restore of the primary into a new instance (UTC, e.g. 2026-11-22T03:15:00Z). */
-    restoreToTime: pattern(
-        UTC_TIMESTAMP,
-        "a UTC timestamp such as 2026-11-22T03:15:00Z",
-    ).optional(),
+    restoreToTime: pattern(UTC_TIMESTAMP, "a UTC timestamp such as 2026-11-22T03:15:00Z")
+        .superRefine((v, ctx) => {
+            const problem = timestampProblem(v);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+        })
+        .optional(),
     migration: z.strictObject({
         /** Command the migration Job runs in the release's image (no default). */
         command: z

@@ -1,12 +1,15 @@
 // What AWS accepts as an RDS identifier, snapshot reference or restore time, for the schema to check
 // at plan time. decisions/dataNaming builds the names from the same rules.
 
-/** RDS instance identifiers: 1–63 letters, digits and single hyphens, starting with a letter. */
+/**
+ * RDS instance identifiers: 1–63 lowercase letters, digits and single hyphens, starting with a
+ * letter. RDS stores identifiers in lower case, and the provider refuses upper case.
+ */
 export const RDS_INSTANCE_ID_MAX = 63;
 /** RDS snapshot identifiers: same alphabet, up to 255 characters. */
 export const RDS_SNAPSHOT_ID_MAX = 255;
 
-const RDS_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/i;
+const RDS_ID = /^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 
 /** Lowercase letters, digits and single hyphens; anything else becomes a hyphen. */
 export function slug(text: string): string {
@@ -19,7 +22,7 @@ export function slug(text: string): string {
 /** Why `id` is not a valid RDS identifier, or undefined when it is. */
 export function rdsIdProblem(id: string, max: number): string | undefined {
     if (id.length < 1 || id.length > max || !RDS_ID.test(id)) {
-        return `must be 1–${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen`;
+        return `must be 1–${max} lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen`;
     }
     return undefined;
 }
@@ -36,10 +39,32 @@ export function snapshotRefProblem(ref: string): string | undefined {
         return undefined;
     }
     return (
-        "must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a " +
+        "must be an RDS snapshot identifier (lowercase letters, digits and single hyphens, starting with a " +
         "letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN"
     );
 }
 
 /** ISO-8601 UTC timestamps, the only form `database.restoreToTime` accepts. */
 export const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?Z$/;
+
+/** Why a UTC_TIMESTAMP-shaped text is not a real instant (month 13, 30 February, 24:00), if so. */
+export function timestampProblem(text: string, now = Date.now()): string | undefined {
+    const m = UTC_TIMESTAMP.exec(text);
+    if (!m) return "must be a UTC timestamp such as 2026-11-22T03:15:00Z";
+    const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0));
+    const t = Date.UTC(y, mo - 1, d, h, mi, s);
+    const back = new Date(t);
+    const real =
+        back.getUTCFullYear() === y &&
+        back.getUTCMonth() === mo - 1 &&
+        back.getUTCDate() === d &&
+        back.getUTCHours() === h &&
+        back.getUTCMinutes() === mi &&
+        back.getUTCSeconds() === s;
+    if (!real) {
+        return "must be a real date and time (month 01–12, a day that month has, 00:00–23:59:59)";
+    }
+    if (t > now)
+        return "must not be in the future (a point-in-time restore needs backups up to it)";
+    return undefined;
+}

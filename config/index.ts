@@ -19,7 +19,10 @@ import { identitySections } from "./identity";
 import { storageRules, storageSections } from "./storage";
 import { monitoringRules, monitoringSections } from "./monitoring";
 import { progressionRules, webhookUrl } from "./progression";
-import { oneOf } from "./rules";
+import { imageVersion, isSecurePlaceholder, oneOf, versionLabelProblem } from "./rules";
+import { plaintextCredentialMessage, plaintextCredentials } from "./credentials";
+import { namespaceProblem } from "./namespaces";
+import { escapeText } from "./text";
 import type { CrossFieldRule } from "./types";
 
 /** The Pulumi project name, which is also the config namespace (`release:<key>`). */
@@ -80,6 +83,22 @@ const appRules: CrossFieldRule[] = [
                 input: undefined,
                 message: `must be set because ${stable} is release:traffic.stable`,
             });
+        }
+    },
+    function versionsAreLabelValues(cfg, ctx) {
+        // The version becomes the pods' `version` label, which the API server checks.
+        for (const color of COLORS) {
+            const spec = cfg.colors[color];
+            if (!spec || spec.version !== undefined || isSecurePlaceholder(spec.image)) continue;
+            const problem = versionLabelProblem(imageVersion(spec.image), true);
+            if (problem) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["colors", color, "image"],
+                    input: spec.image,
+                    message: problem,
+                });
+            }
         }
     },
     function gracefulShutdownFits(cfg, ctx) {
@@ -172,7 +191,10 @@ export class ConfigError extends pulumi.RunError {
 
 function describeValue(value: unknown): string {
     if (value === undefined) return "not set";
-    const text = JSON.stringify(value);
+    if (typeof value === "number" && !Number.isFinite(value)) {
+        return `got ${Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf"}`;
+    }
+    const text = escapeText(JSON.stringify(value) ?? String(value));
     return `got ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
 
@@ -181,7 +203,55 @@ function keyPath(path: readonly PropertyKey[]): string {
     for (const part of path.slice(1)) {
         out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
     }
-    return out;
+    return escapeText(out);
+}
+
+const KIND_NAMES: Record<string, string> = {
+    object: "a mapping of settings",
+    record: "a mapping of names to values",
+    array: "a list",
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+};
+
+/** Unwraps optional/default/preprocess wrappers to the schema that holds the shape. */
+function inner(schema: z.core.$ZodType): z.core.$ZodType {
+    let s = schema;
+    for (;;) {
+        const def = s._zod.def as unknown as Record<string, z.core.$ZodType | undefined>;
+        const next = def.innerType ?? (s._zod.def.type === "pipe" ? def.out : undefined);
+        if (!next) return s;
+        s = next;
+    }
+}
+
+/** True when `path` names a setting of the schema (used to spot flat dotted keys). */
+function schemaHas(schema: z.core.$ZodType, path: string[]): boolean {
+    let s = inner(schema);
+    for (const part of path) {
+        const def = s._zod.def as unknown as {
+            type: string;
+            shape?: Record<string, z.core.$ZodType>;
+            valueType?: z.core.$ZodType;
+        };
+        if (def.type === "object" && def.shape?.[part]) s = inner(def.shape[part]);
+        else if (def.type === "record" && def.valueType) s = inner(def.valueType);
+        else return false;
+    }
+    return true;
+}
+
+function describeUnknownKey(issuePath: readonly PropertyKey[], key: string): string {
+    const where = [...issuePath.map(String)];
+    const dotted = key.split(".");
+    if (dotted.length > 1 && schemaHas(stackConfigSchema, [...where, ...dotted])) {
+        const nested = [...where, ...dotted].join(".");
+        const leaf = dotted[dotted.length - 1];
+        const parent = keyPath([...where, ...dotted.slice(0, -1)]);
+        return `${keyPath([...where, key])} must be nested, not a flat dotted key: put ${escapeText(leaf)} under ${parent} (pulumi config set --path ${escapeText(nested)} <value>)`;
+    }
+    return `${keyPath([...where, key])} must not be set: it is not a known setting (check the spelling)`;
 }
 
 /** Turns zod issues into "release:<path> must … (got …)" lines; secret keys never echo values. */
@@ -193,11 +263,7 @@ export function formatIssues(
     for (const issue of issues) {
         const secret = secretKeys.has(String(issue.path[0] ?? ""));
         if (issue.code === "unrecognized_keys") {
-            for (const key of issue.keys) {
-                lines.push(
-                    `${keyPath([...issue.path, key])} must not be set: it is not a known setting (check the spelling)`,
-                );
-            }
+            for (const key of issue.keys) lines.push(describeUnknownKey(issue.path, key));
             continue;
         }
         if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -205,8 +271,27 @@ export function formatIssues(
             continue;
         }
         const input = (issue as { input?: unknown }).input;
+        if (issue.code === "invalid_key") {
+            const rule = issue.issues[0]?.message ?? "must be a valid name";
+            const value = secret ? "got [secret]" : describeValue(input);
+            lines.push(
+                `${keyPath(issue.path)} must have a valid name: the name ${rule} (${value})`,
+            );
+            continue;
+        }
+        let message = issue.message;
+        if (issue.code === "invalid_type" && /^Invalid input/.test(message)) {
+            message = `must be ${KIND_NAMES[issue.expected] ?? issue.expected}`;
+        }
+        if (
+            input === undefined &&
+            (issue.code === "invalid_type" || issue.code === "invalid_value")
+        ) {
+            lines.push(`${keyPath(issue.path)} is required: it ${message}`);
+            continue;
+        }
         const value = secret ? "got [secret]" : describeValue(input);
-        lines.push(`${keyPath(issue.path)} ${issue.message} (${value})`);
+        lines.push(`${keyPath(issue.path)} ${message} (${value})`);
     }
     return [...new Set(lines)];
 }
@@ -224,6 +309,7 @@ export function parseStackConfig(
 /** Pulumi hands object values over as JSON text and scalars as plain strings. */
 function decode(value: string): unknown {
     const t = value.trim();
+    if (t === "null") return null;
     if (t.startsWith("{") || t.startsWith("[")) {
         try {
             return JSON.parse(t);
@@ -242,11 +328,20 @@ const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: st
 export function loadStackConfig(): { config: StackConfig; secretKeys: Set<string> } {
     const raw: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
+    const problems: string[] = [];
     for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const unknownNs = namespaceProblem(fullKey, CONFIG_NAMESPACE);
+        if (unknownNs) problems.push(unknownNs);
         const [ns, key] = fullKey.split(":", 2);
         if (ns !== CONFIG_NAMESPACE || key === undefined) continue;
         raw[key] = decode(value);
         if (isConfigSecret?.(fullKey)) secretKeys.add(key);
     }
+    // The engine reports secrecy per top-level key; a key not secret at all is plain in the file.
+    const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !secretKeys.has(k)));
+    for (const c of plaintextCredentials(plain)) {
+        problems.push(plaintextCredentialMessage(CONFIG_NAMESPACE, pulumi.getStack(), c));
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
     return { config: parseStackConfig(raw, secretKeys), secretKeys };
 }

@@ -99,7 +99,7 @@ describe("stack config", () => {
             [
                 "missing stage",
                 (c) => delete c.stage,
-                "release:stage must be one of staging, prod (not set)",
+                "release:stage is required: it must be one of staging, prod",
             ],
         ];
         for (const [name, edit, message] of cases) {

@@ -35,13 +35,13 @@ const cases: Case[] = [
         "snapshot id with dots (as runbook 002 writes it; RDS rejects dots)",
         "prod",
         (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-deploy-v1.2.4"),
-        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod-pre-deploy-v1.2.4")',
+        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (lowercase letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod-pre-deploy-v1.2.4")',
     ],
     [
         "snapshot id with a double hyphen",
         "prod",
         (c) => (c.database.restoreFromSnapshot = "nova-prod--pre-v1-2-4"),
-        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod--pre-v1-2-4")',
+        'release:database.restoreFromSnapshot must be an RDS snapshot identifier (lowercase letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN (got "nova-prod--pre-v1-2-4")',
     ],
     [
         "two restore sources at once",
@@ -110,13 +110,13 @@ const cases: Case[] = [
         "database identifier with an underscore",
         "prod",
         (c) => (c.database.identifier = "nova_prod"),
-        'release:database.identifier must be 1–63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "nova_prod")',
+        'release:database.identifier must be 1–63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "nova_prod")',
     ],
     [
         "migration without a command",
         "prod",
         (c) => delete c.database.migration.command,
-        "release:database.migration.command must be a command as a list of strings (not set)",
+        "release:database.migration.command is required: it must be a command as a list of strings",
     ],
     [
         "misspelt database key",

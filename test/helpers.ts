@@ -15,12 +15,15 @@ export async function planStack(
     stack: StackName,
     edit?: ConfigEdit,
     registered?: string[],
+    /** Extra keys (without namespace) to plan as secrets, as `pulumi config set --secret` would. */
+    secret: string[] = [],
 ): Promise<Plan> {
     const { input, config } = editedStackConfig(stack, edit);
-    const run = () => planProgram(planRequest(input, { config, registered }));
+    const secretKeys = [...input.secretKeys, ...secret.map((k) => `${input.project}:${k}`)];
+    const run = () => planProgram(planRequest(input, { config, registered, secretKeys }));
     // A caller watching registrations needs a real run.
     if (registered) return run();
-    const key = JSON.stringify([input.stack, config, input.secretKeys]);
+    const key = JSON.stringify([input.stack, config, secretKeys]);
     let cached = planCache.get(key);
     if (!cached) {
         cached = run();

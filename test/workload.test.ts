@@ -155,6 +155,8 @@ describe("colour workloads", () => {
         const plan = await planStack(
             "prod",
             (c) => (c.appSecrets = { JWT_SECRET: "very-secret-jwt" }),
+            undefined,
+            ["appSecrets"],
         );
         const text = JSON.stringify(plan);
         assert.ok(!text.includes("very-secret-jwt"));
