@@ -10,7 +10,7 @@ export const CREDENTIAL_KEY =
 const CREDENTIAL_REFERENCE = /(name|rotation|arn|id|ref|header|length|ttl|seconds|version)$/i;
 
 /** Values that are credentials whatever their key: URLs with a password, chat/incident webhooks. */
-const CREDENTIAL_VALUE = [
+export const CREDENTIAL_VALUE = [
     /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i,
     /^https:\/\/hooks\.slack\.com\//i,
     /^https:\/\/(discord(app)?\.com)\/api\/webhooks\//i,

@@ -9,10 +9,11 @@ import {
 } from "@pulumi/policy";
 import {
     dependencyClosure,
-    isRoute,
+    deploymentsBehind,
     majorVersion,
     podLabelsOf,
-    routedDeployments,
+    routedBackends,
+    serviceNamed,
     TYPES,
     type Props,
 } from "./util";
@@ -184,7 +185,7 @@ export const rdsForceSsl: StackValidationPolicy = {
 export const releaseSnapshot: StackValidationPolicy = {
     name: "rds-release-snapshot",
     description:
-        "While a new version is deployed, every routing object must depend on a release snapshot of the database.",
+        "Every routing object must depend on the release snapshot of the database taken for each version it sends traffic to.",
     configSchema: {
         properties: {
             versionLabel: {
@@ -192,31 +193,45 @@ export const releaseSnapshot: StackValidationPolicy = {
                 default: "version",
                 description: "Pod label carrying the app version.",
             },
+            versionTag: {
+                type: "string",
+                default: "release/version",
+                description: "Snapshot tag naming the version the snapshot was taken before.",
+            },
         },
     },
     validateStack: (args, report) => {
         const dbs = args.resources.filter((r) => r.type === TYPES.rdsInstance);
         if (dbs.length === 0) args.notApplicable("no RDS instance in the stack");
-        const { versionLabel } = args.getConfig<{ versionLabel: string }>();
-        const versions = new Set(
-            routedDeployments(args.resources)
-                .map((x) => podLabelsOf(x.deployment.props)[versionLabel])
-                .filter((v) => v !== undefined),
-        );
-        if (versions.size < 2) args.notApplicable("only one app version is deployed");
-        const list = [...versions].sort().join(", ");
+        const { versionLabel, versionTag } = args.getConfig<{
+            versionLabel: string;
+            versionTag: string;
+        }>();
         // Only a snapshot of a database in this stack protects this stack's data.
         const ids = new Set(dbs.map((d) => d.props.identifier).filter((i) => i !== undefined));
         const ofStackDb = (s: PolicyResource) =>
             ids.has(s.props.dbInstanceIdentifier) ||
             (s.propertyDependencies.dbInstanceIdentifier ?? []).some((d) => dbs.includes(d));
-        for (const route of args.resources.filter(isRoute)) {
-            const snapshot = [...dependencyClosure(route)].find(
-                (d) => d.type === TYPES.rdsSnapshot && ofStackDb(d),
+        const live = routedBackends(args.resources).filter((b) => Number(b.weight) > 0);
+        if (live.length === 0) args.notApplicable("no routing object sends traffic");
+        for (const route of new Set(live.map((b) => b.route))) {
+            const versions = new Set<string>();
+            for (const b of live.filter((x) => x.route === route)) {
+                const svc = serviceNamed(args.resources, b.service, b.namespace);
+                for (const d of svc ? deploymentsBehind(svc, args.resources) : []) {
+                    const v = podLabelsOf(d.props)[versionLabel];
+                    if (v !== undefined) versions.add(String(v));
+                }
+            }
+            const snapshotted = new Set(
+                [...dependencyClosure(route)]
+                    .filter((d) => d.type === TYPES.rdsSnapshot && ofStackDb(d))
+                    .map((d) => String((d.props.tags ?? {})[versionTag])),
             );
-            if (!snapshot) {
+            for (const v of [...versions].sort()) {
+                if (snapshotted.has(v)) continue;
                 report(
-                    `${String(route.props.kind)} ${route.props.metadata?.name ?? route.name} must depend on an aws.rds.Snapshot of ${[...ids].join(" or ")} taken for this release (versions ${list} are deployed)`,
+                    `${String(route.props.kind)} ${route.props.metadata?.name ?? route.name} sends traffic to version ${v}, so it must depend on the aws.rds.Snapshot of ${[...ids].join(" or ")} tagged ${versionTag}=${v}`,
                     route.urn,
                 );
             }

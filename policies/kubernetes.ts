@@ -193,10 +193,27 @@ export const corsNotWildcard: ResourceValidationPolicy = {
     }),
 };
 
-export const hpaMinReplicas: ResourceValidationPolicy = {
-    name: "k8s-hpa-min-replicas",
+/** The averageUtilization an autoscaling/v2 HPA targets for a resource, if it has one. */
+function utilizationTarget(spec: Props | undefined, resource: string): number | undefined {
+    const metric = ((spec?.metrics ?? []) as Props[]).find(
+        (m) => m.type === "Resource" && m.resource?.name === resource,
+    );
+    const target = metric?.resource?.target;
+    return target?.type === "Utilization" ? target.averageUtilization : undefined;
+}
+
+const percent = (description: string, value: number) => ({
+    type: "integer" as const,
+    minimum: 1,
+    maximum: 100,
+    default: value,
+    description,
+});
+
+export const hpaSizing: ResourceValidationPolicy = {
+    name: "k8s-hpa-sizing",
     description:
-        "Every HorizontalPodAutoscaler must keep at least the configured minimum of replicas.",
+        "Every HorizontalPodAutoscaler must keep a replica floor, headroom above it, and CPU and memory utilization targets within the configured bands.",
     configSchema: {
         properties: {
             minReplicas: {
@@ -205,17 +222,55 @@ export const hpaMinReplicas: ResourceValidationPolicy = {
                 default: 3,
                 description: "Lowest allowed spec.minReplicas (runbook 004: 3 in prod).",
             },
+            minHeadroom: {
+                type: "integer",
+                minimum: 0,
+                default: 2,
+                description: "spec.maxReplicas must be at least spec.minReplicas plus this.",
+            },
+            cpuTargetMin: percent("Lowest allowed CPU averageUtilization target.", 50),
+            cpuTargetMax: percent("Highest allowed CPU target (runbook 004: 70 %).", 70),
+            memoryTargetMin: percent("Lowest allowed memory averageUtilization target.", 60),
+            memoryTargetMax: percent("Highest allowed memory target (runbook 004: 80 %).", 80),
         },
     },
     validateResource: validateResourceOfType(
         k8s.autoscaling.v2.HorizontalPodAutoscaler,
         (hpa, args, report) => {
-            const { minReplicas } = args.getConfig<{ minReplicas: number }>();
-            const actual = hpa.spec?.minReplicas ?? 1;
-            if (actual < minReplicas) {
+            const c = args.getConfig<{
+                minReplicas: number;
+                minHeadroom: number;
+                cpuTargetMin: number;
+                cpuTargetMax: number;
+                memoryTargetMin: number;
+                memoryTargetMax: number;
+            }>();
+            const name = `HorizontalPodAutoscaler ${hpa.metadata?.name ?? args.name}`;
+            const min = hpa.spec?.minReplicas ?? 1;
+            const max = hpa.spec?.maxReplicas;
+            if (min < c.minReplicas) {
+                report(`${name} spec.minReplicas must be at least ${c.minReplicas} (got ${min})`);
+            }
+            if (typeof max === "number" && max < min + c.minHeadroom) {
                 report(
-                    `HorizontalPodAutoscaler ${hpa.metadata?.name ?? args.name} spec.minReplicas must be at least ${minReplicas} (got ${actual})`,
+                    `${name} spec.maxReplicas must be at least spec.minReplicas + ${c.minHeadroom} = ${min + c.minHeadroom} so it can scale out (got ${max})`,
                 );
+            }
+            const spec = hpa.spec as Props | undefined;
+            for (const [resource, lo, hi] of [
+                ["cpu", c.cpuTargetMin, c.cpuTargetMax],
+                ["memory", c.memoryTargetMin, c.memoryTargetMax],
+            ] as const) {
+                const target = utilizationTarget(spec, resource);
+                if (target === undefined) {
+                    report(
+                        `${name} must scale on ${resource} utilization (a Resource metric with an averageUtilization target ${lo}–${hi} %)`,
+                    );
+                } else if (target < lo || target > hi) {
+                    report(
+                        `${name} ${resource} averageUtilization target must be ${lo}–${hi} % (got ${target})`,
+                    );
+                }
             }
         },
     ),
@@ -308,7 +363,7 @@ export const kubernetesPolicies = [
     restrictedSecurityContext,
     noLiteralSecretEnv,
     corsNotWildcard,
-    hpaMinReplicas,
+    hpaSizing,
     routedGracefulShutdown,
     routedColourHasHpaAndPdb,
 ];

@@ -73,4 +73,94 @@ export const passwordInputsSecret: StackValidationPolicy = {
     },
 };
 
-export const secretsPolicies = [randomPasswordLength, passwordInputsSecret];
+/** Credential-shaped values; mirrors config/credentials.ts CREDENTIAL_VALUE (a test keeps them equal). */
+export const DEFAULT_CREDENTIAL_VALUE_PATTERNS = [
+    "^[a-z][a-z0-9+.-]*://[^/\\s:@]*:[^/\\s@]+@",
+    "^https://hooks\\.slack\\.com/",
+    "^https://(discord(app)?\\.com)/api/webhooks/",
+    "^https://[a-z0-9.-]*\\.webhook\\.office\\.com/",
+    "^https://events\\.pagerduty\\.com/integration/",
+];
+
+/** Setting names that hold credentials; mirrors config/credentials.ts CREDENTIAL_KEY. */
+export const DEFAULT_CREDENTIAL_KEY_PATTERN =
+    "(password|passwd|token|secret|api_?key|private_?key|access_?key|credential|webhook|dsn|connection_?string)";
+
+/** Where plain-text values end up readable by anyone who can read the manifest or the state. */
+function* stringsIn(value: unknown, path: string): Generator<[string, string]> {
+    if (typeof value === "string") yield [path, value];
+    else if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) yield* stringsIn(v, `${path}[${i}]`);
+    } else if (value && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) yield* stringsIn(v, path ? `${path}.${k}` : k);
+    }
+}
+
+const KUBERNETES_SECRET = "kubernetes:core/v1:Secret";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+
+export const noPlaintextCredentials: StackValidationPolicy = {
+    name: "no-plaintext-credentials",
+    // Mandatory in every stage: a credential in plain text is leaked the moment it is applied.
+    enforcementLevel: "mandatory",
+    description:
+        "Resources outside Kubernetes Secrets must not carry a credential in plain text, such as a URL with a password, a webhook URL or a credential-named ConfigMap key.",
+    configSchema: {
+        properties: {
+            valuePatterns: {
+                type: "array",
+                items: { type: "string" },
+                default: DEFAULT_CREDENTIAL_VALUE_PATTERNS,
+                description: "Case-insensitive regular expressions for credential-shaped values.",
+            },
+            keyPattern: {
+                type: "string",
+                default: DEFAULT_CREDENTIAL_KEY_PATTERN,
+                description: "Case-insensitive regular expression for credential names.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const { valuePatterns, keyPattern } = args.getConfig<{
+            valuePatterns: string[];
+            keyPattern: string;
+        }>();
+        const shapes = valuePatterns.map((p) => new RegExp(p, "i"));
+        const named = new RegExp(keyPattern, "i");
+        // Secret data is what Secrets are for: Pulumi stores it encrypted and the API server
+        // keeps it out of plain manifests.
+        const checked = args.resources.filter(
+            (r) => r.type !== KUBERNETES_SECRET && !r.type.startsWith("pulumi:"),
+        );
+        if (checked.length === 0) args.notApplicable("no resource outside Kubernetes Secrets");
+        for (const r of checked) {
+            const what = `${r.type.split(":").pop()} ${String(r.props.metadata?.name ?? r.name)}`;
+            for (const [where, value] of stringsIn(r.props, "")) {
+                if (value === SECRET_MARKER) continue;
+                if (shapes.some((re) => re.test(value))) {
+                    report(
+                        `${what} ${where} must not hold a credential in plain text (a URL with a password or a webhook URL): put it in a Secret and reference it`,
+                        r.urn,
+                    );
+                }
+            }
+            const maps: [string, unknown][] = [
+                ["metadata.annotations", r.props.metadata?.annotations],
+                ...(r.type === CONFIG_MAP ? [["data", r.props.data] as [string, unknown]] : []),
+            ];
+            for (const [where, map] of maps) {
+                for (const [key, value] of Object.entries((map ?? {}) as Record<string, unknown>)) {
+                    // Prefixed annotations are controller settings whose values name Secrets.
+                    if (key.includes("/") || !named.test(key)) continue;
+                    if (value === SECRET_MARKER || value === "") continue;
+                    report(
+                        `${what} ${where}.${key} must not hold a credential in plain text: put it in a Secret and reference it`,
+                        r.urn,
+                    );
+                }
+            }
+        }
+    },
+};
+
+export const secretsPolicies = [randomPasswordLength, passwordInputsSecret, noPlaintextCredentials];

@@ -33,7 +33,7 @@ describe("npm run plan: policy step", function () {
         const res = plan([file, "--json", "--out", out]);
         assert.equal(res.status, 2, res.stderr);
         const doc = JSON.parse(res.stdout);
-        const hpa = doc.violations.filter((v: any) => v.policy === "k8s-hpa-min-replicas");
+        const hpa = doc.violations.filter((v: any) => v.policy === "k8s-hpa-sizing");
         assert.ok(hpa.length > 0, JSON.stringify(doc.violations));
         for (const v of hpa) {
             assert.equal(v.enforcementLevel, "mandatory");

@@ -52,7 +52,10 @@ describe("policy pack on the stacks", () => {
         const staging = loadPackConfig("staging");
         for (const p of policies) {
             assert.equal(enforcementLevelOf(p, prod), "mandatory", p.name);
-            assert.ok(["advisory", "disabled"].includes(enforcementLevelOf(p, staging)), p.name);
+            // A credential in plain text leaks the moment it is applied, in any stage.
+            const stagingLevel =
+                p.name === "no-plaintext-credentials" ? ["mandatory"] : ["advisory", "disabled"];
+            assert.ok(stagingLevel.includes(enforcementLevelOf(p, staging)), p.name);
         }
         // Without any config the pack is strict.
         for (const p of policies) assert.equal(enforcementLevelOf(p, {}), "mandatory");
@@ -100,13 +103,13 @@ describe("policy pack on the stacks", () => {
         const bad = {
             all: "strict",
             "k8s-hpa-min-replica": { minReplicas: 2 },
-            "k8s-hpa-min-replicas": { minimum: 2 },
+            "k8s-hpa-sizing": { minimum: 2 },
             "rds-backup-retention": { minDays: "7" },
         } as Any;
         assert.deepEqual(packConfigProblems(bad), [
             'all must be one of advisory, mandatory, remediate, disabled (got "strict")',
             "k8s-hpa-min-replica must be a policy of the pack (check the spelling)",
-            "k8s-hpa-min-replicas.minimum must be a setting of the policy (known: minReplicas)",
+            "k8s-hpa-sizing.minimum must be a setting of the policy (known: minReplicas, minHeadroom, cpuTargetMin, cpuTargetMax, memoryTargetMin, memoryTargetMax)",
             'rds-backup-retention.minDays must be of type integer (got "7")',
         ]);
         await assert.rejects(runPolicies(await planOf("prod"), { config: bad }), PolicyConfigError);
@@ -355,8 +358,32 @@ const FAULTS: Fault[] = [
     },
     {
         name: "HPA min 1",
-        policy: "k8s-hpa-min-replicas",
+        policy: "k8s-hpa-sizing",
         inject: (p) => (inputs(p, HPA, "nova-api-green-hpa").spec.minReplicas = 1),
+    },
+    {
+        name: "HPA max leaves no headroom above min",
+        policy: "k8s-hpa-sizing",
+        inject: (p) => {
+            const spec = inputs(p, HPA, "nova-api-blue-hpa").spec;
+            spec.maxReplicas = spec.minReplicas + 1;
+        },
+    },
+    {
+        name: "HPA CPU target 95 %",
+        policy: "k8s-hpa-sizing",
+        inject: (p) =>
+            (inputs(p, HPA, "nova-api-green-hpa").spec.metrics.find(
+                (m: Any) => m.resource.name === "cpu",
+            ).resource.target.averageUtilization = 95),
+    },
+    {
+        name: "HPA memory target 99 %",
+        policy: "k8s-hpa-sizing",
+        inject: (p) =>
+            (inputs(p, HPA, "nova-api-blue-hpa").spec.metrics.find(
+                (m: Any) => m.resource.name === "memory",
+            ).resource.target.averageUtilization = 99),
     },
     {
         name: "no termination grace",
@@ -468,6 +495,44 @@ const FAULTS: Fault[] = [
         name: "routing does not wait for the release snapshot",
         policy: "rds-release-snapshot",
         inject: (p) => drop(p, (r) => r.type === "aws:rds/snapshot:Snapshot"),
+    },
+    {
+        name: "only the routed canary version's snapshot is dropped",
+        policy: "rds-release-snapshot",
+        inject: (p) =>
+            drop(
+                p,
+                (r) =>
+                    r.type === "aws:rds/snapshot:Snapshot" &&
+                    (r.inputs as Any).tags["release/version"] === "v1.2.4",
+            ),
+    },
+    {
+        name: "database URL with its password in a ConfigMap value",
+        policy: "no-plaintext-credentials",
+        inject: (p) =>
+            p.resources.push({
+                type: "kubernetes:core/v1:ConfigMap",
+                name: "app-config",
+                parent: p.resources[0].parent,
+                custom: true,
+                inputs: {
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    metadata: { name: "app-config", namespace: "nova-prod" },
+                    data: { DB: "postgresql://nova:hunter2@db.internal:5432/nova" },
+                },
+                options: { protect: false, retainOnDelete: false, dependsOn: [] },
+            }),
+    },
+    {
+        name: "Slack webhook URL as a plain env value",
+        policy: "no-plaintext-credentials",
+        inject: (p) =>
+            appContainer(p).env.push({
+                name: "NOTIFY",
+                value: "https://hooks.slack.com/services/T000/B000/XXXX",
+            }),
     },
     {
         name: "release snapshots taken of another database",

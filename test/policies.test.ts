@@ -15,6 +15,7 @@ import { policies } from "../policies/policies";
 import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
 import { SECRET_MARKER, TYPES } from "../policies/util";
+import { CREDENTIAL_KEY, CREDENTIAL_VALUE } from "../config/credentials";
 import type { PlannedResource } from "../scripts/lib/plan";
 import { checkResource, checkStack, planned, resourceArgs, type Props } from "./policyArgs";
 
@@ -134,6 +135,16 @@ const prometheusRule = (): Props => ({
             },
         ],
     },
+});
+
+/** An HPA spec inside every default band but the replica floor. */
+const sizedHpaSpec = (minReplicas: number) => ({
+    minReplicas,
+    maxReplicas: 10,
+    metrics: ["cpu", "memory"].map((name, i) => ({
+        type: "Resource",
+        resource: { name, target: { type: "Utilization", averageUtilization: [70, 80][i] } },
+    })),
 });
 
 const notAService = { type: TYPES.service, props: { metadata: { name: "s" } } };
@@ -275,11 +286,30 @@ const resourceSuites: ResourceSuite[] = [
         ],
     },
     {
-        policy: k8s.hpaMinReplicas,
+        policy: k8s.hpaSizing,
         type: TYPES.hpa,
         happy: () => ({
             metadata: { name: "app-blue" },
-            spec: { minReplicas: 3, maxReplicas: 10 },
+            spec: {
+                minReplicas: 3,
+                maxReplicas: 10,
+                metrics: [
+                    {
+                        type: "Resource",
+                        resource: {
+                            name: "cpu",
+                            target: { type: "Utilization", averageUtilization: 70 },
+                        },
+                    },
+                    {
+                        type: "Resource",
+                        resource: {
+                            name: "memory",
+                            target: { type: "Utilization", averageUtilization: 80 },
+                        },
+                    },
+                ],
+            },
         }),
         other: { type: TYPES.deployment, props: deployment() },
         cases: [
@@ -293,6 +323,44 @@ const resourceSuites: ResourceSuite[] = [
                 name: "min unset (Kubernetes default 1)",
                 mutate: (p) => delete p.spec.minReplicas,
                 message: "spec.minReplicas must be at least 3 (got 1)",
+            },
+            {
+                name: "max 4: no headroom above min 3",
+                mutate: (p) => (p.spec.maxReplicas = 4),
+                message:
+                    "HorizontalPodAutoscaler app-blue spec.maxReplicas must be at least spec.minReplicas + 2 = 5 so it can scale out (got 4)",
+            },
+            {
+                name: "CPU target 95 %",
+                mutate: (p) => (p.spec.metrics[0].resource.target.averageUtilization = 95),
+                message:
+                    "HorizontalPodAutoscaler app-blue cpu averageUtilization target must be 50–70 % (got 95)",
+            },
+            {
+                name: "memory target 99 %",
+                mutate: (p) => (p.spec.metrics[1].resource.target.averageUtilization = 99),
+                message:
+                    "HorizontalPodAutoscaler app-blue memory averageUtilization target must be 60–80 % (got 99)",
+            },
+            {
+                name: "memory target 40 % (below the band)",
+                mutate: (p) => (p.spec.metrics[1].resource.target.averageUtilization = 40),
+                message: "memory averageUtilization target must be 60–80 % (got 40)",
+            },
+            {
+                name: "no memory metric",
+                mutate: (p) => p.spec.metrics.pop(),
+                message:
+                    "HorizontalPodAutoscaler app-blue must scale on memory utilization (a Resource metric with an averageUtilization target 60–80 %)",
+            },
+            {
+                name: "CPU as an average value, not utilization",
+                mutate: (p) =>
+                    (p.spec.metrics[0].resource.target = {
+                        type: "AverageValue",
+                        averageValue: "500m",
+                    }),
+                message: "HorizontalPodAutoscaler app-blue must scale on cpu utilization",
             },
         ],
     },
@@ -616,18 +684,18 @@ describe("policy pack: resource policies", () => {
     });
 
     it("config overrides the schema default (staging HPA floor 1)", async () => {
-        const hpa = { metadata: { name: "h" }, spec: { minReplicas: 1 } };
-        const strict = await checkResource(k8s.hpaMinReplicas, TYPES.hpa, hpa);
-        const staging = await checkResource(k8s.hpaMinReplicas, TYPES.hpa, hpa, {
-            config: { "k8s-hpa-min-replicas": { minReplicas: 1 } },
+        const hpa = { metadata: { name: "h" }, spec: sizedHpaSpec(1) };
+        const strict = await checkResource(k8s.hpaSizing, TYPES.hpa, hpa);
+        const staging = await checkResource(k8s.hpaSizing, TYPES.hpa, hpa, {
+            config: { "k8s-hpa-sizing": { minReplicas: 1 } },
         });
         assert.equal(strict.messages.length, 1);
         assert.deepEqual(staging.messages, []);
     });
 
     it("the pack's policies apply schema defaults even when the engine sends no config", async () => {
-        const policy = policies.find((p) => p.name === "k8s-hpa-min-replicas")!;
-        const args = resourceArgs(policy, TYPES.hpa, { spec: { minReplicas: 1 } });
+        const policy = policies.find((p) => p.name === "k8s-hpa-sizing")!;
+        const args = resourceArgs(policy, TYPES.hpa, { spec: sizedHpaSpec(1) });
         const messages: string[] = [];
         const fn = (policy as ResourceValidationPolicy).validateResource as ResourceValidation;
         await fn({ ...args, getConfig: <T extends object>() => ({}) as T }, (m) =>
@@ -800,6 +868,40 @@ const twoVersions = () => [
     ...dataGraph(),
 ];
 
+const releaseSnapshotOf = (version: string) =>
+    planned(TYPES.rdsSnapshot, `snap-${version}`, {
+        dbInstanceIdentifier: "db",
+        dbSnapshotIdentifier: `db-pre-${version}`,
+        tags: { "release/version": version, "release/kind": "pre-release" },
+    });
+
+/** Blue v1 stable, green v2 canary, each version's snapshot; the route waits for `deps`. */
+const releaseGraph = (deps = ["snap-v1", "snap-v2"], weights = { blue: 75, green: 25 }) => [
+    ...twoVersions().filter((r) => r.name !== "snap"),
+    releaseSnapshotOf("v1"),
+    releaseSnapshotOf("v2"),
+    route(
+        weights,
+        deps.map((d) => `aws:rds/snapshot:Snapshot::${d}`),
+    ),
+];
+
+/** The app, a plain ConfigMap, and a Secret that legitimately holds a URL with a password. */
+const credentialGraph = () => [
+    ...colour("blue", "v1"),
+    ...colour("green", "v1"),
+    planned("kubernetes:core/v1:ConfigMap", "settings", {
+        kind: "ConfigMap",
+        metadata: { name: "settings", namespace: ns },
+        data: { LOG_LEVEL: "info", DOCS: "https://example.com/docs" },
+    }),
+    planned("kubernetes:core/v1:Secret", "urls", {
+        kind: "Secret",
+        metadata: { name: "urls", namespace: ns, annotations: { "api-token": "x" } },
+        stringData: { DATABASE_URL: "postgresql://app:hunter2@db:5432/app" },
+    }),
+];
+
 const stackSuites: StackSuite[] = [
     {
         policy: k8s.routedGracefulShutdown,
@@ -913,30 +1015,31 @@ const stackSuites: StackSuite[] = [
     },
     {
         policy: db.releaseSnapshot,
-        happy: () => [
-            ...twoVersions().filter((r) => r.name !== "snap"),
-            dataGraph()[5],
-            route({ blue: 75, green: 25 }, ["aws:rds/snapshot:Snapshot::snap"]),
-        ],
-        notApplicable: () => [...appGraph(), ...dataGraph()],
+        happy: releaseGraph,
+        notApplicable: appGraph,
         cases: [
             {
-                name: "route does not wait for a snapshot",
-                graph: () => [...twoVersions(), route({ blue: 75, green: 25 })],
+                name: "the routed canary version's snapshot is not a dependency",
+                graph: () => releaseGraph(["snap-v1"]),
                 message:
-                    "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
+                    "HTTPRoute app sends traffic to version v2, so it must depend on the aws.rds.Snapshot of db tagged release/version=v2",
+            },
+            {
+                name: "the stable version's snapshot is not a dependency",
+                graph: () => releaseGraph(["snap-v2"]),
+                message: "HTTPRoute app sends traffic to version v1, so it must depend on",
+            },
+            {
+                name: "the snapshot is tagged for another version",
+                graph: () =>
+                    edit(releaseGraph(), "snap-v2", (r) => (r.tags["release/version"] = "v3")),
+                message: "sends traffic to version v2, so it must depend on",
             },
             {
                 name: "the snapshot is of another database",
-                graph: () => [
-                    ...twoVersions().map((r) =>
-                        r.name === "snap"
-                            ? { ...r, inputs: { ...r.inputs, dbInstanceIdentifier: "other-db" } }
-                            : r,
-                    ),
-                    route({ blue: 75, green: 25 }, ["aws:rds/snapshot:Snapshot::snap"]),
-                ],
-                message: "HTTPRoute app must depend on an aws.rds.Snapshot of db taken",
+                graph: () =>
+                    edit(releaseGraph(), "snap-v2", (r) => (r.dbInstanceIdentifier = "other-db")),
+                message: "sends traffic to version v2, so it must depend on",
             },
         ],
     },
@@ -985,6 +1088,51 @@ const stackSuites: StackSuite[] = [
                 graph: () => edit(dataGraph(), "db", (d) => (d.password = "hunter2hunter2!!")),
                 message:
                     "Instance db input password must be a secret output such as a RandomPassword result, not a plain value",
+            },
+        ],
+    },
+    {
+        policy: sec.noPlaintextCredentials,
+        happy: credentialGraph,
+        notApplicable: () => credentialGraph().filter((r) => r.name === "urls"),
+        cases: [
+            {
+                name: "a database URL with its password as a literal env value",
+                graph: () =>
+                    edit(credentialGraph(), "dep-blue", (d) =>
+                        container(d).env.push({
+                            name: "UPSTREAM",
+                            value: "postgresql://app:hunter2@db:5432/app",
+                        }),
+                    ),
+                message:
+                    "Deployment app-blue spec.template.spec.containers[0].env[3].value must not hold a credential in plain text (a URL with a password or a webhook URL): put it in a Secret and reference it",
+            },
+            {
+                name: "a webhook URL in a ConfigMap",
+                graph: () =>
+                    edit(
+                        credentialGraph(),
+                        "settings",
+                        (c) => (c.data.NOTIFY = "https://hooks.slack.com/services/T0/B0/x"),
+                    ),
+                message: "ConfigMap settings data.NOTIFY must not hold a credential in plain text",
+            },
+            {
+                name: "a credential-named ConfigMap key",
+                graph: () => edit(credentialGraph(), "settings", (c) => (c.data.API_TOKEN = "abc")),
+                message:
+                    "ConfigMap settings data.API_TOKEN must not hold a credential in plain text: put it in a Secret and reference it",
+            },
+            {
+                name: "a credential-named annotation",
+                graph: () =>
+                    edit(
+                        credentialGraph(),
+                        "dep-green",
+                        (d) => (d.metadata.annotations = { "deploy-token": "t0k3n" }),
+                    ),
+                message: "Deployment app-green metadata.annotations.deploy-token must not hold",
             },
         ],
     },
@@ -1056,6 +1204,12 @@ describe("policy pack: stack policies", () => {
         });
     }
 
+    it("rds-release-snapshot: a version at weight 0 needs no snapshot before the route", async () => {
+        const graph = releaseGraph(["snap-v1"], { blue: 100, green: 0 });
+        const f = await checkStack(db.releaseSnapshot, graph, {});
+        assert.deepEqual(f.messages, []);
+    });
+
     it("the nginx canary weight must be a whole percentage", async () => {
         const ingress = (name: string, ann: Record<string, string>, svc: string) =>
             planned(TYPES.ingress, name, {
@@ -1100,5 +1254,15 @@ describe("policy pack: stack policies", () => {
         assert.deepEqual(ready.messages, [
             "Ingress canary sends 30 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
         ]);
+    });
+});
+
+describe("no-plaintext-credentials mirrors the stack-file rule", () => {
+    it("uses the same credential names and value shapes as config/credentials.ts", () => {
+        assert.equal(sec.DEFAULT_CREDENTIAL_KEY_PATTERN, CREDENTIAL_KEY.source);
+        assert.deepEqual(
+            sec.DEFAULT_CREDENTIAL_VALUE_PATTERNS.map((p) => new RegExp(p, "i").source),
+            CREDENTIAL_VALUE.map((re) => re.source),
+        );
     });
 });
