@@ -1,14 +1,17 @@
 // The danger checks of the plan diff: what in a change endangers data or forces a replacement,
 // judged from the field tables in planDiffFields.ts. Pure: two plans and their diff in, markers out.
 import type { GraphDiff } from "./graphDiff";
+import { routedDeployments } from "../../policies/util";
 import { resourceKey, type Plan, type PlannedResource } from "./plan";
+import { policyResources } from "./policyGraph";
 import { isDataType, renameFields, replacementFields, STORE_TYPE } from "./planDiffFields";
 
 export type DangerKind =
-    "replace" | "delete" | "unprotect" | "rename" | "update" | "retain" | "create";
+    "replace" | "delete" | "live-image" | "unprotect" | "rename" | "update" | "retain" | "create";
 const DANGER_ORDER: DangerKind[] = [
     "replace",
     "delete",
+    "live-image",
     "unprotect",
     "rename",
     "update",
@@ -115,6 +118,43 @@ function deleteDangers(
     return paired;
 }
 
+/** Deployments that take traffic in `plan`, by key, with their total weight. */
+function liveDeployments(plan: Plan): Map<string, number> {
+    const nodes = policyResources(plan);
+    const keyOf = new Map(nodes.map((n) => [n.resource, n.key] as const));
+    const live = new Map<string, number>();
+    for (const { deployment, weight } of routedDeployments(nodes.map((n) => n.resource))) {
+        const key = keyOf.get(deployment);
+        if (key && weight > 0) live.set(key, weight);
+    }
+    return live;
+}
+
+/** Pod-template fields that change which code runs: container images and the version label. */
+const CODE_FIELD =
+    /^spec\.template\.(spec\.(initContainers|containers)\[\d+\]\.image|metadata\.labels\.version)$/;
+
+/**
+ * Blue/green never changes the live colour in place: new code goes to the idle colour, and traffic
+ * moves after the release snapshot and the migration. A Deployment that takes traffic in the base
+ * and changes its image or version here rolls new code out to live users at once.
+ */
+function liveImageDangers(before: Plan, diff: GraphDiff, after: Plan, add: AddDanger): void {
+    const live = liveDeployments(before);
+    const b = new Map(after.resources.map((r) => [resourceKey(r), r] as const));
+    for (const change of diff.changed) {
+        const weight = live.get(change.key);
+        const fields = change.fields.filter((f) => CODE_FIELD.test(f));
+        if (weight === undefined || fields.length === 0) continue;
+        add(
+            "live-image",
+            b.get(change.key) as PlannedResource,
+            fields,
+            `changes the code of a colour that takes ${weight} % of traffic in the base: live users get it at once, beside the release snapshot and migration instead of after them (deploy to the idle colour, then shift)`,
+        );
+    }
+}
+
 /** Markers for what endangers data or forces a replacement, most severe first. */
 export function findDangers(before: Plan, after: Plan, diff: GraphDiff): Danger[] {
     const a = new Map(before.resources.map((r) => [resourceKey(r), r] as const));
@@ -127,6 +167,7 @@ export function findDangers(before: Plan, after: Plan, diff: GraphDiff): Danger[
         const next = b.get(change.key) as PlannedResource;
         changeDangers(prev, next, change.fields, add);
     }
+    liveImageDangers(before, diff, after, add);
     const createdData = diff.created
         .map((k) => b.get(k) as PlannedResource)
         .filter((r) => isDataType(r.type));
