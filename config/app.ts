@@ -11,13 +11,16 @@ import {
     hostname,
     httpPath,
     image,
+    imageVersion,
     int,
+    isSecurePlaceholder,
     labelValue,
     memoryQuantity,
     oneOf,
     pattern,
     quantityValue,
     text,
+    versionLabelProblem,
 } from "./rules";
 import { progressionTrafficFields } from "./progression";
 
@@ -104,13 +107,21 @@ export const autoscalingSchema = z
     })
     .prefault({});
 
-const colorSchema = z.strictObject({
-    image: image(),
-    /** Version label; defaults to the image tag (or the digest's first 12 hex digits). */
-    version: labelValue()
-        .refine((v) => v !== "", { error: "must not be empty" })
-        .optional(),
-});
+const colorSchema = z
+    .strictObject({
+        image: image(),
+        /** Version label; defaults to the image tag (or the digest's first 12 hex digits). */
+        version: labelValue()
+            .refine((v) => v !== "", { error: "must not be empty" })
+            .optional(),
+    })
+    .superRefine((c, ctx) => {
+        // The version becomes the pods' `version` label, which the API server checks.
+        if (c.version !== undefined || isSecurePlaceholder(c.image)) return;
+        const problem = versionLabelProblem(imageVersion(c.image), true);
+        if (problem)
+            ctx.addIssue({ code: "custom", path: ["image"], input: c.image, message: problem });
+    });
 
 export const colorsSchema = z
     .strictObject({

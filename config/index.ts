@@ -19,7 +19,7 @@ import { identitySections } from "./identity";
 import { storageRules, storageSections } from "./storage";
 import { monitoringRules, monitoringSections } from "./monitoring";
 import { progressionRules, webhookUrl } from "./progression";
-import { imageVersion, isSecurePlaceholder, oneOf, versionLabelProblem } from "./rules";
+import { oneOf } from "./rules";
 import { plaintextCredentialMessage, plaintextCredentials } from "./credentials";
 import { namespaceProblem } from "./namespaces";
 import { escapeText } from "./text";
@@ -83,22 +83,6 @@ const appRules: CrossFieldRule[] = [
                 input: undefined,
                 message: `must be set because ${stable} is release:traffic.stable`,
             });
-        }
-    },
-    function versionsAreLabelValues(cfg, ctx) {
-        // The version becomes the pods' `version` label, which the API server checks.
-        for (const color of COLORS) {
-            const spec = cfg.colors[color];
-            if (!spec || spec.version !== undefined || isSecurePlaceholder(spec.image)) continue;
-            const problem = versionLabelProblem(imageVersion(spec.image), true);
-            if (problem) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["colors", color, "image"],
-                    input: spec.image,
-                    message: problem,
-                });
-            }
         }
     },
     function gracefulShutdownFits(cfg, ctx) {

@@ -23,8 +23,8 @@ const CONFIG_CASES: Case[] = [
     // Image references: the whole grammar, not only the tag.
     {
         name: "repository with upper case",
-        edit: (c) => (c["release:colors"].blue.image = "registry.example.com/Nova/api:v1.2.3"),
-        expect: 'release:colors.blue.image must have a lowercase repository path (registry host aside) (got "registry.example.com/Nova/api:v1.2.3")',
+        edit: (c) => (c["release:database"].exporterImage = "quay.io/Prometheus/exporter:v1"),
+        expect: 'release:database.exporterImage must have a lowercase repository path (registry host aside) (got "quay.io/Prometheus/exporter:v1")',
     },
     {
         name: "command substitution in the repository",
@@ -33,13 +33,13 @@ const CONFIG_CASES: Case[] = [
     },
     {
         name: "short digest",
-        edit: (c) => (c["release:database"].exporterImage = "quay.io/x/exporter@sha256:abc"),
-        expect: 'release:database.exporterImage must use a digest of the form @sha256:<64 hex characters> (got "quay.io/x/exporter@sha256:abc")',
+        edit: (c) => (c["release:cache"].exporterImage = "quay.io/x/exporter@sha256:abc"),
+        expect: 'release:cache.exporterImage must use a digest of the form @sha256:<64 hex characters> (got "quay.io/x/exporter@sha256:abc")',
     },
     {
-        name: "space in the cache exporter image",
-        edit: (c) => (c["release:cache"].exporterImage = "quay.io/x/redis exporter:v1"),
-        expect: /^release:cache\.exporterImage must be an image reference .*\(got "quay\.io\/x\/redis exporter:v1"\)$/,
+        name: "a tag that is no label value (it becomes the version label)",
+        edit: (c) => (c["release:colors"].blue.image = "registry.example.com/nova/api:v1.2.4-"),
+        expect: "release:colors.blue.image must have a tag that is a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), because the tag becomes the version label; or set the colour's version explicitly (the tag \"v1.2.4-\" is not) (got \"registry.example.com/nova/api:v1.2.4-\")",
     },
     // Derived names and label values.
     {
