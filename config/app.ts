@@ -23,6 +23,7 @@ import {
     versionLabelProblem,
 } from "./rules";
 import { progressionTrafficFields } from "./progression";
+import { canaryWeight } from "./traffic";
 
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
@@ -134,7 +135,7 @@ export const trafficSchema = z.strictObject({
     /** The colour serving production (Argo Rollouts' "stable"). */
     stable: oneOf(COLORS),
     /** Percent of requests sent to the other colour, the canary. */
-    canaryWeight: int(0, 100).default(0),
+    canaryWeight: canaryWeight().default(0),
     /** Replicas kept for a colour at weight 0 (the warm rollback target); 0 scales it down. */
     idleReplicas: int(0, 1000).default(1),
     /** Requests carrying this header with a colour as value go to that colour. */

@@ -10,7 +10,6 @@ import {
     colorsSchema,
     routerSchema,
     trafficSchema,
-    type Color,
 } from "./app";
 import { dataRules, dataSections } from "./data";
 import { backupRules } from "./backup";
@@ -23,6 +22,7 @@ import { oneOf } from "./rules";
 import { plaintextCredentialMessage, plaintextCredentials } from "./credentials";
 import { namespaceProblem } from "./namespaces";
 import { escapeText } from "./text";
+import { checkedSplit } from "./traffic";
 import type { CrossFieldRule } from "./types";
 
 /** The Pulumi project name, which is also the config namespace (`release:<key>`). */
@@ -60,12 +60,9 @@ const appRules: CrossFieldRule[] = [
         }
     },
     function weightedColoursHaveImages(cfg, ctx) {
-        const stable: Color = cfg.traffic.stable;
-        const canary: Color = stable === "blue" ? "green" : "blue";
-        const weights: Record<Color, number> = {
-            [stable]: 100 - cfg.traffic.canaryWeight,
-            [canary]: cfg.traffic.canaryWeight,
-        } as Record<Color, number>;
+        const split = checkedSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
+        if ("problem" in split) return; // reported on release:traffic.canaryWeight itself
+        const { stable, weights } = split;
         for (const color of COLORS) {
             if (weights[color] > 0 && !cfg.colors[color]) {
                 ctx.addIssue({

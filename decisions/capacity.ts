@@ -1,31 +1,7 @@
 // Pure traffic and capacity decisions. No Pulumi here: tests call these directly.
-import type { Color } from "../config";
 
-export interface TrafficSplit {
-    /** The colour serving production. */
-    readonly stable: Color;
-    /** The other colour: it receives canaryWeight percent. */
-    readonly canary: Color;
-    readonly canaryWeight: number;
-    /** Percent of requests per colour; always sums to 100. */
-    readonly weights: Readonly<Record<Color, number>>;
-}
-
-export function otherColor(color: Color): Color {
-    return color === "blue" ? "green" : "blue";
-}
-
-export function trafficSplit(stable: Color, canaryWeight: number): TrafficSplit {
-    if (!Number.isInteger(canaryWeight) || canaryWeight < 0 || canaryWeight > 100) {
-        throw new RangeError(`canaryWeight must be an integer 0–100 (got ${canaryWeight})`);
-    }
-    const canary = otherColor(stable);
-    const weights = { [stable]: 100 - canaryWeight, [canary]: canaryWeight } as Record<
-        Color,
-        number
-    >;
-    return { stable, canary, canaryWeight, weights };
-}
+// The split is defined with the schema that checks it; the program reads it from here.
+export { otherColor, trafficSplit, type TrafficSplit } from "../config/traffic";
 
 /** Replicas needed to serve `weight` percent when `baseline` replicas serve 100 %. */
 export function replicasForShare(baseline: number, weight: number): number {

@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../config";
+import { otherColor } from "../config/traffic";
 import { REPO_ROOT } from "./lib/plan";
 import { loadStackInput, resolveStackFile, StackFileError } from "./lib/stackFile";
 
@@ -41,7 +42,7 @@ export function planStep(step: string, traffic: Record<string, unknown>): Edit[]
                 `${TRAFFIC}.stable must be blue or green to promote (got ${JSON.stringify(stable)})`,
             );
         }
-        set("stable", stable, stable === "blue" ? "green" : "blue");
+        set("stable", stable, otherColor(stable));
         set("canaryWeight", weight, 0);
     } else if (step === "rollback") {
         set("canaryWeight", weight, 0);
