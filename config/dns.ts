@@ -84,6 +84,14 @@ export function dnsProblems(cfg: any): Issue[] {
             message: `must not be set when release:dns.routing is ${dns.routing}`,
         });
     }
+    if (cfg.router?.kind === "gateway-api" && cfg.router.gateway?.create === false) {
+        out.push({
+            path: ["dns"],
+            input: undefined,
+            message:
+                "must not be set when release:router.gateway.create is false: the records point at the load balancer of the Gateway this stack creates",
+        });
+    }
     if (dns.routing === "simple" && dns.setIdentifier) {
         out.push({
             path: ["dns", "setIdentifier"],

@@ -111,3 +111,8 @@ export function backupAlertRule(b: BackupAlertInputs) {
         },
     };
 }
+
+/** The PrometheusRule group holding the backup alert of each backed-up database. */
+export function backupRuleGroup(alerts: BackupAlertInputs[]) {
+    return { name: "database-backups", rules: alerts.map(backupAlertRule) };
+}

@@ -20,6 +20,8 @@ export interface AlertingArgs {
      * scrape, e.g. postgres-exporter, redis-exporter; default none.
      */
     readonly exporters?: readonly string[];
+    /** Rule groups beyond the catalogue (e.g. backup staleness), appended as given; default none. */
+    readonly extraGroups?: readonly { readonly name: string; readonly rules: readonly object[] }[];
 }
 
 /**
@@ -48,14 +50,17 @@ export class Alerting extends pulumi.ComponentResource {
         };
 
         this.ruleGroups = buildRuleGroups(r);
-        this.alertCount = alertingRules(this.ruleGroups).length;
+        const extraGroups = args.extraGroups ?? [];
+        this.alertCount =
+            alertingRules(this.ruleGroups).length +
+            extraGroups.flatMap((g) => g.rules).filter((rule) => "alert" in rule).length;
         this.rule = new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
                 metadata: { name: `${r.appName}-alerts`, namespace: args.namespace, labels },
-                spec: { groups: this.ruleGroups },
+                spec: { groups: [...this.ruleGroups, ...extraGroups] },
             },
             { parent: this },
         );

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { loadBalancerAddress } from "../../decisions/dns";
 import { routeObjects, type RouteInputs, type RouteObject } from "../../decisions/routing";
 
 export interface TrafficRouterArgs extends RouteInputs {
@@ -26,6 +27,11 @@ export class TrafficRouter extends pulumi.ComponentResource {
     /** The routing objects, keyed by role (route, gateway, ingress, primary, canary). */
     public readonly objects: Record<string, pulumi.CustomResource>;
     public readonly weights: Record<string, number>;
+    /**
+     * DNS name of the load balancer in front of the routes, read from the Gateway's or Ingress's
+     * status once the controller has provisioned it; undefined when this router owns no such object.
+     */
+    public readonly loadBalancerHostname?: pulumi.Output<string>;
 
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:traffic:TrafficRouter", name, {}, opts);
@@ -54,6 +60,20 @@ export class TrafficRouter extends pulumi.ComponentResource {
             });
         }
         this.weights = { ...args.split.weights };
+        const front = this.objects.gateway ?? this.objects.ingress ?? this.objects.primary;
+        if (front) {
+            const kind = front === this.objects.gateway ? "Gateway" : "Ingress";
+            const status = (front as unknown as { status: pulumi.Output<unknown> }).status;
+            this.loadBalancerHostname = status.apply((s) => {
+                const address = loadBalancerAddress(kind, s);
+                if (!address) {
+                    throw new Error(
+                        `${kind} ${name} must report its load balancer in status before DNS can point at it (got ${JSON.stringify(s ?? null)})`,
+                    );
+                }
+                return address;
+            });
+        }
         this.registerOutputs({ weights: this.weights, stable: args.split.stable });
     }
 
@@ -66,6 +86,27 @@ export class TrafficRouter extends pulumi.ComponentResource {
         const metadata = { ...obj.metadata, labels };
         if (obj.kind === "Ingress") {
             return new k8s.networking.v1.Ingress(name, { metadata, spec: obj.spec }, opts);
+        }
+        if (obj.kind === "Gateway") {
+            // `status` is declared (and left unset) so the provider hands it back as an output;
+            // the provider waits until the controller has written the load balancer's address.
+            return new k8s.apiextensions.CustomResource(
+                name,
+                {
+                    apiVersion: obj.apiVersion,
+                    kind: obj.kind,
+                    metadata: {
+                        ...metadata,
+                        annotations: {
+                            ...obj.metadata.annotations,
+                            "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}",
+                        },
+                    },
+                    spec: obj.spec,
+                    status: undefined,
+                },
+                opts,
+            );
         }
         return new k8s.apiextensions.CustomResource(
             name,

@@ -73,6 +73,21 @@ const computed: Record<string, Computed> = {
         const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
         return { keyId, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${keyId}` };
     },
+    // Routing objects: the controllers write the load balancer they provisioned into status.
+    "kubernetes:networking.k8s.io/v1:Ingress": (a) => {
+        const meta = (a.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+        const cls = String((a.inputs.spec as { ingressClassName?: string })?.ingressClassName);
+        const hostname =
+            cls === "alb"
+                ? `k8s-${String(meta.namespace).slice(0, 8)}-${String(meta.name).slice(0, 8)}-${hex(a.name).slice(0, 10)}-${hex(`${a.name}/lb`).slice(0, 10)}.${MOCK_REGION}.elb.amazonaws.com`
+                : `a${hex("ingress-nginx")}${hex("controller")}.elb.${MOCK_REGION}.amazonaws.com`;
+        return { status: { loadBalancer: { ingress: [{ hostname }] } } };
+    },
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": (a) => {
+        const meta = (a.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+        const value = `k8s-${String(meta.namespace).slice(0, 8)}-${String(meta.name).slice(0, 8)}-${hex(a.name).slice(0, 10)}.${MOCK_REGION}.elb.amazonaws.com`;
+        return { status: { addresses: [{ type: "Hostname", value }] } };
+    },
     // Storage: S3 bucket ARNs carry neither region nor account.
     "aws:s3/bucket:Bucket": (a) => {
         const bucket = String(a.inputs.bucket ?? a.name);
@@ -162,4 +177,19 @@ export function readState(
         state.status = { replicas, readyReplicas: replicas };
     }
     return state;
+}
+
+/** Canonical hosted zones of ELB load balancers in the mock region (AWS's published values). */
+const MOCK_ELB_ZONES: Record<string, string> = {
+    application: "Z32O12XQLNTSW2",
+    network: "Z2IFOLAFXWLO4F",
+};
+
+/** What provider functions (invokes) return under the mocks; other calls echo their inputs. */
+export function computedCall(args: { token: string; inputs: Record<string, unknown> }) {
+    if (args.token === "aws:lb/getHostedZoneId:getHostedZoneId") {
+        const type = String(args.inputs.loadBalancerType ?? "application");
+        return { ...args.inputs, id: MOCK_ELB_ZONES[type] ?? MOCK_ELB_ZONES.application };
+    }
+    return args.inputs;
 }

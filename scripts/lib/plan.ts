@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { computedOutputs, readState, type PreviousState } from "./mockOutputs";
+import { computedCall, computedOutputs, readState, type PreviousState } from "./mockOutputs";
 
 export type { PreviousState } from "./mockOutputs";
 
@@ -143,7 +143,7 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
                 return { id, state: { ...args.inputs, ...computedOutputs(args) } };
             },
             call(args) {
-                return args.inputs;
+                return computedCall(args);
             },
         },
         project,
