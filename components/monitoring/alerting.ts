@@ -11,6 +11,8 @@ import { buildDashboard } from "../../decisions/dashboard";
 export interface AlertingArgs {
     /** App, colours and `release:monitoring` the rules, monitors and dashboard are built from (no default). */
     readonly rules: AlertRulesInput;
+    /** Rule groups beyond the catalogue (e.g. backup staleness), appended as given; default none. */
+    readonly extraGroups?: readonly { readonly name: string; readonly rules: readonly object[] }[];
     /** Namespace of the rule, monitors and (by default) dashboard; pass the Namespace's output (no default). */
     readonly namespace: pulumi.Input<string>;
     /** Path the app serves Prometheus metrics on; default "/metrics". */
@@ -20,8 +22,6 @@ export interface AlertingArgs {
      * scrape, e.g. postgres-exporter, redis-exporter; default none.
      */
     readonly exporters?: readonly string[];
-    /** Rule groups beyond the catalogue (e.g. backup staleness), appended as given; default none. */
-    readonly extraGroups?: readonly { readonly name: string; readonly rules: readonly object[] }[];
 }
 
 /**
