@@ -9,6 +9,7 @@ const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const SERVICE = "kubernetes:core/v1:Service";
+const RELEVANT = new Set([DEPLOYMENT, HPA, HTTPROUTE, INGRESS, SERVICE]);
 
 type Obj = Record<string, any>;
 const meta = (r: PlannedResource): { name: string; namespace: string } =>
@@ -159,11 +160,15 @@ export function walkTransition(
     baseline: (deploymentId: string) => number,
 ): Shortfall[] {
     const diff = diffPlans(prev, next);
-    const updates = [...diff.created, ...diff.changed.map((c) => c.key)].sort();
-    if (updates.length > 16) throw new Error(`too many updates to walk: ${updates.length}`);
+    // Only these carry capacity or traffic; other updates (a CronJob's suspend) cannot matter.
+    const relevant = (k: string) => RELEVANT.has(k.split("::")[0]);
+    const updates = [...diff.created, ...diff.changed.map((c) => c.key)].filter(relevant).sort();
     const deps = waitsFor(next, new Set(updates));
-    const before = new Map(prev.resources.map((r) => [resourceKey(r), r]));
-    const after = new Map(next.resources.map((r) => [resourceKey(r), r]));
+    // Dependencies first, so each update is decided after everything it waits for.
+    const order = [...updates].sort((a, b) => deps.get(a)!.size - deps.get(b)!.size);
+    const keep = (r: PlannedResource) => RELEVANT.has(r.type);
+    const before = new Map(prev.resources.filter(keep).map((r) => [resourceKey(r), r]));
+    const after = new Map(next.resources.filter(keep).map((r) => [resourceKey(r), r]));
     const shortfalls: Shortfall[] = [];
     const check = (applied: string[], resources: PlannedResource[]) => {
         const replicas = guaranteed(resources);
@@ -174,15 +179,23 @@ export function walkTransition(
                 shortfalls.push({ applied, service, weight, replicas: have, needed });
         }
     };
-    for (let mask = 0; mask < 1 << updates.length; mask++) {
-        const applied = updates.filter((_, i) => mask & (1 << i));
-        const done = new Set(applied);
-        if (applied.some((k) => [...deps.get(k)!].some((d) => !done.has(d)))) continue;
-        const state = new Map(before);
-        for (const k of applied) state.set(k, after.get(k)!);
-        check(applied, [...state.values()]);
-    }
-    check([...updates, "(deletions)"], next.resources);
+    // Every set of updates closed under dependencies (a down-set), each exactly once.
+    let states = 0;
+    const visit = (i: number, done: string[]) => {
+        if (i === order.length) {
+            if (++states > 100_000)
+                throw new Error(`too many states to walk: ${updates.length} updates`);
+            const state = new Map(before);
+            for (const k of done) state.set(k, after.get(k)!);
+            check(done, [...state.values()]);
+            return;
+        }
+        visit(i + 1, done);
+        const k = order[i];
+        if ([...deps.get(k)!].every((d) => done.includes(d))) visit(i + 1, [...done, k]);
+    };
+    visit(0, []);
+    check([...updates, "(deletions)"], next.resources.filter(keep));
     return shortfalls;
 }
 
