@@ -4,6 +4,7 @@
 import { COLORS } from "../config/app";
 import { ALERT_CATALOGUE, memoryBytes, type MonitoringConfig } from "../config/monitoring";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
+import { appSelector, BY_COLOR, colorRecords, httpQueries } from "./httpQueries";
 import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
 
 /** Every catalogue ID and the alert names that implement it (defined with the config schema). */
@@ -141,8 +142,8 @@ function ruleContext(input: AlertRulesInput): RuleContext {
     const m = metricNames(cfg.metrics);
     const w = cfg.rateWindow;
     const ns = input.namespace;
-    const app = `job="${input.appName}",namespace="${ns}"`;
-    const errors = `${cfg.metrics.httpStatusLabel}=~"5.."`;
+    const app = appSelector(input.appName, ns);
+    const http = httpQueries({ ...m, httpStatusLabel: cfg.metrics.httpStatusLabel }, app);
     return {
         input,
         cfg,
@@ -157,12 +158,8 @@ function ruleContext(input: AlertRulesInput): RuleContext {
             redis: `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`,
             cloudwatch: `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`,
         },
-        errorRatio: (by, window) =>
-            `(sum by (${by}) (rate(${m.httpRequests}{${app},${errors}}[${window}])) ` +
-            `or 0 * sum by (${by}) (rate(${m.httpRequests}{${app}}[${window}]))) ` +
-            `/ sum by (${by}) (rate(${m.httpRequests}{${app}}[${window}]))`,
-        quantile: (q, by) =>
-            `histogram_quantile(${q}, sum by (${by}, le) (rate(${m.httpDurationBucket}{${app}}[${w}])))`,
+        errorRatio: (by, window) => http.errorRatio(by, window),
+        quantile: (q, by) => http.quantile(q, by, w),
     };
 }
 
@@ -378,10 +375,9 @@ function sloRules(ctx: RuleContext): Rule[] {
 function canaryRules(ctx: RuleContext): Rule[] {
     const { w, m } = ctx;
     const app = ctx.sel.app;
-    const byColor = "namespace, job, color";
-    const colorRate = `namespace_job_color:http_requests:rate${w}`;
-    const colorErrors = `namespace_job_color:http_requests_errors:ratio_rate${w}`;
-    const colorP95 = `namespace_job_color:http_request_duration_seconds:p95_rate${w}`;
+    const byColor = BY_COLOR;
+    const records = colorRecords(w);
+    const [colorRate, colorErrors, colorP95] = [records.rate, records.errors, records.p95];
     const c = ctx.cfg.canary;
     const [first, second] = COLORS;
     const worse = (record: string, factor: number, floor: number) =>
@@ -405,7 +401,13 @@ function canaryRules(ctx: RuleContext): Rule[] {
     const remedy =
         "Shift traffic away from {{ $labels.color }}: if it is the canary, set release:traffic.canaryWeight to 0.";
     return [
-        { record: colorRate, expr: `sum by (${byColor}) (rate(${m.httpRequests}{${app}}[${w}]))` },
+        {
+            record: colorRate,
+            expr: httpQueries(
+                { ...m, httpStatusLabel: ctx.cfg.metrics.httpStatusLabel },
+                app,
+            ).requestRate(byColor, w),
+        },
         { record: colorErrors, expr: ctx.errorRatio(byColor, w) },
         { record: colorP95, expr: ctx.quantile(0.95, byColor) },
         alert(ctx, "CanaryWorseThanStableErrors", c.errorSeverity, {
