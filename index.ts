@@ -17,6 +17,8 @@ import { releaseVersions } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
 import { PreviousReleaseState } from "./components/traffic/previousRelease";
 import { TrafficRouter } from "./components/traffic/trafficRouter";
+import { SmokeTestJob } from "./components/app/smokeTestJob";
+import { smokeChecks } from "./decisions/smokeTest";
 
 const { config: cfg } = loadStackConfig();
 const prod = cfg.stage === "prod";
@@ -156,6 +158,23 @@ const colors = deployedColors.map((color) => {
     return { color, version, target, step, workload };
 });
 
+// Each deployed version answers its smoke checks on its own Service before any weight moves to it.
+const smokeTests = colors
+    .filter((c) => c.target.replicas > 0)
+    .map((c) => ({
+        color: c.color,
+        job: new SmokeTestJob(`${app.name}-${c.color}-smoke`, {
+            appName: app.name,
+            namespace: app.namespace,
+            color: c.color,
+            version: c.version,
+            serviceName: c.workload.serviceName,
+            checks: smokeChecks(cfg),
+            settings: cfg.traffic.smokeTest,
+            gates: [c.workload.deployment, ...(data?.gates ?? [])],
+        }),
+    }));
+
 const router = new TrafficRouter(`${app.name}-router`, {
     appName: app.name,
     namespace: app.namespace,
@@ -171,8 +190,9 @@ const router = new TrafficRouter(`${app.name}-router`, {
     router: cfg.router,
     preStopSleepSeconds: app.preStopSleepSeconds,
     readinessPath: app.health.readiness,
-    // Traffic moves only after the colours gaining it have scaled (Deployment and HPA floor) and,
-    // with a database, after every deployed version's release snapshot and migration Job.
+    // Traffic moves only after the colours gaining it have scaled (Deployment and HPA floor) and
+    // answered their smoke test, and, with a database, after every deployed version's release
+    // snapshot and migration Job.
     gates: [
         order.apply((o) =>
             colors
@@ -180,6 +200,7 @@ const router = new TrafficRouter(`${app.name}-router`, {
                 .flatMap((c) => [
                     c.workload.deployment,
                     ...(c.workload.hpa ? [c.workload.hpa] : []),
+                    ...smokeTests.filter((s) => s.color === c.color).map((s) => s.job.job),
                 ]),
         ),
         ...(data?.gates ?? []),

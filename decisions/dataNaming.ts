@@ -26,7 +26,7 @@ function shortHash(text: string): string {
  * Joins a fixed prefix and a free-form part, cutting the free part (and adding a short hash of it
  * so two long values never collide) when the result would exceed `max`.
  */
-function bounded(prefix: string, free: string, max: number): string {
+export function bounded(prefix: string, free: string, max: number): string {
     const full = `${prefix}${free}`;
     if (full.length <= max) return full;
     const hash = shortHash(free);

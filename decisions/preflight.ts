@@ -48,7 +48,9 @@ export function addedPods(cfg: StackConfig): number {
         }).replicas;
     const total = (canaryWeight: number) => replicas(100 - canaryWeight) + replicas(canaryWeight);
     const now = total(cfg.traffic.canaryWeight);
-    const peak = Math.max(now, ...trafficSteps(cfg).map((s) => total(s.weight)));
+    // Steps already behind a resumed release add nothing.
+    const ahead = trafficSteps(cfg).filter((s) => s.weight >= cfg.traffic.canaryWeight);
+    const peak = Math.max(now, ...ahead.map((s) => total(s.weight)));
     return Math.max(0, peak - now);
 }
 

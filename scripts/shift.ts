@@ -10,6 +10,8 @@ import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../config";
 import { otherColor } from "../config/traffic";
 import { REPO_ROOT } from "./lib/plan";
 import { loadStackInput, resolveStackFile, StackFileError } from "./lib/stackFile";
+import { parsedConfig } from "./lib/analysis";
+import { describeWindow, insideWindow, nextWindowOpening } from "../decisions/changeWindow";
 
 export class ShiftError extends Error {}
 
@@ -174,13 +176,24 @@ export function shift(stackArg: string, step: string): ShiftResult {
     return { stack, file, edits, message };
 }
 
+/** A warning when a step other than a rollback is written outside the stack's change window. */
+export function windowWarning(file: string, step: string, now = new Date()): string | undefined {
+    if (step === "rollback" || step === "0") return undefined;
+    const w = parsedConfig(loadStackInput(file)).traffic.changeWindow;
+    if (!w || insideWindow(w, now)) return undefined;
+    return `Warning: outside the change window (${describeWindow(w)}); the next window opens ${nextWindowOpening(w, now).toISOString()}. npm run release and the deploy workflow will refuse this step until then; a rollback is always allowed.`;
+}
+
 function main(argv: string[]): number {
     if (argv.length !== 2) {
         console.error("usage: npm run shift -- <stack|file> <weight 0–100>|promote|rollback");
         return 1;
     }
     try {
-        console.log(shift(argv[0], argv[1]).message);
+        const result = shift(argv[0], argv[1]);
+        console.log(result.message);
+        const warning = windowWarning(result.file, argv[1]);
+        if (warning) console.error(warning);
         return 0;
     } catch (e) {
         if (e instanceof ConfigError) {
