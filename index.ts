@@ -13,7 +13,7 @@ import { COLORS, ConfigError, loadStackConfig } from "./config";
 import { extraAlertProblems } from "./config/promtool";
 import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
 import { trafficSteps } from "./config/progression";
-import { releaseVersions } from "./decisions/dataNaming";
+import { releaseVersions, slug } from "./decisions/dataNaming";
 import { DataTier } from "./components/data/dataTier";
 import { PreviousReleaseState } from "./components/traffic/previousRelease";
 import { TrafficRouter } from "./components/traffic/trafficRouter";
@@ -163,7 +163,8 @@ const smokeTests = colors
     .filter((c) => c.target.replicas > 0)
     .map((c) => ({
         color: c.color,
-        job: new SmokeTestJob(`${app.name}-${c.color}-smoke`, {
+        // Named per version like the migration Job: a new version creates a new Job, none is replaced.
+        job: new SmokeTestJob(`${app.name}-${c.color}-smoke-${slug(c.version)}`, {
             appName: app.name,
             namespace: app.namespace,
             color: c.color,

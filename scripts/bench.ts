@@ -8,6 +8,11 @@ import { planProgram } from "./lib/plan";
 import { loadStackInput, planRequest } from "./lib/stackFile";
 import { ROUTER_VARIANTS } from "./lib/routerVariants";
 import { editedStackConfig, planAfter, type ConfigEdit, type StackName } from "./lib/stackEdit";
+import { analysisInputFor, analyze, parsedConfig } from "./lib/analysis";
+import { hasPrometheus, startLocalPrometheus } from "./lib/localPrometheus";
+import { runPreflight } from "./lib/preflight";
+import { prometheusClient } from "./lib/prometheus";
+import { openMetrics } from "./lib/syntheticMetrics";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DATA_TYPE = /^aws:(rds|elasticache)\//;
@@ -114,7 +119,56 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-});
+/** One analysis round (every check, both colours) and one preflight against a local Prometheus. */
+async function timeAnalysis(): Promise<void> {
+    if (!hasPrometheus()) {
+        console.log("\nCanary analysis: skipped (prometheus/promtool are not on PATH)");
+        return;
+    }
+    const input = loadStackInput("prod");
+    const cfg = parsedConfig(input);
+    const end = Math.floor(Date.now() / 1000) - 1;
+    const load = () => ({ rps: 20, errorRatio: 0.0002, latency: "fast" as const });
+    const series = openMetrics(
+        [{ job: cfg.app.name, namespace: cfg.app.namespace, colors: { blue: load, green: load } }],
+        { start: end - 3600, end, step: 30 },
+    );
+    const t0 = performance.now();
+    const prometheus = await startLocalPrometheus(series);
+    const startMs = performance.now() - t0;
+    try {
+        const client = prometheusClient(prometheus.url);
+        const analysis = analysisInputFor(cfg);
+        const rounds: number[] = [];
+        let queries = 0;
+        for (let i = 0; i < RUNS + 1; i++) {
+            const a = await analyze(client, analysis);
+            rounds.push(a.durationMs);
+            queries = a.checks.reduce((n, c) => n + (c.stableQuery ? 2 : 1), 0);
+        }
+        const preflights: number[] = [];
+        for (let i = 0; i < RUNS + 1; i++) {
+            const p0 = performance.now();
+            await runPreflight(client, cfg);
+            preflights.push(performance.now() - p0);
+        }
+        console.log(
+            `\nAgainst a local Prometheus (backfill + start ${startMs.toFixed(0)} ms; median of ${RUNS} after one cold run)`,
+        );
+        console.log(
+            `analysis round (${queries} queries)  cold ${rounds[0].toFixed(1)} ms  median ${median(rounds.slice(1)).toFixed(1)} ms`,
+        );
+        console.log(
+            `capacity preflight            cold ${preflights[0].toFixed(1)} ms  median ${median(preflights.slice(1)).toFixed(1)} ms`,
+        );
+    } finally {
+        await prometheus.stop();
+    }
+}
+
+main()
+    .then(timeAnalysis)
+    .catch((e) => {
+        console.error(e);
+        process.exit(1);
+    });

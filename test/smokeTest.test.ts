@@ -16,7 +16,7 @@ describe("pre-traffic smoke test", () => {
             "nova-api-smoke-blue-v1-2-3",
             "nova-api-smoke-green-v1-2-4",
         ]);
-        const green = inputs(jobs.find((j) => j.name === "nova-api-green-smoke-job")!);
+        const green = inputs(jobs.find((j) => j.name === "nova-api-green-smoke-v1-2-4-job")!);
         const script: string = green.spec.template.spec.containers[0].command[2];
         assert.match(script, /"http:\/\/nova-api-green\.nova-prod\.svc\.cluster\.local\$1"/);
         assert.match(script, /^check '\/health\/ready' 200 \|\| failed=1$/m);
@@ -25,7 +25,7 @@ describe("pre-traffic smoke test", () => {
         for (const j of jobs)
             assert.ok(route.options.dependsOn.includes(`${JOB}::${j.name}`), j.name);
         // And each smoke test waits for its colour's Deployment and the migration.
-        const greenJob = jobs.find((j) => j.name === "nova-api-green-smoke-job")!;
+        const greenJob = jobs.find((j) => j.name === "nova-api-green-smoke-v1-2-4-job")!;
         assert.ok(
             greenJob.options.dependsOn.includes(
                 "kubernetes:apps/v1:Deployment::nova-api-green-deployment",
@@ -67,7 +67,7 @@ describe("pre-traffic smoke test", () => {
         const jobs = smokeJobs(plan);
         assert.deepStrictEqual(
             jobs.map((j) => j.name),
-            ["nova-api-blue-smoke-job"],
+            ["nova-api-blue-smoke-v1-2-3-job"],
         );
         const script: string = inputs(jobs[0]).spec.template.spec.containers[0].command[2];
         assert.match(script, /^check '\/api\/v1\/version' 204 \|\| failed=1$/m);

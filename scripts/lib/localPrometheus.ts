@@ -31,10 +31,25 @@ export async function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
-// A test run that dies (or forgets stop) must not leave a server behind.
-process.once("exit", () => {
-    for (const child of running) if (child.pid) process.kill(child.pid, "SIGKILL");
-});
+const killAll = () => {
+    for (const child of running) {
+        try {
+            if (child.pid && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+    running.clear();
+};
+// A test run that dies, is interrupted or forgets stop must not leave a server behind.
+process.once("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+        killAll();
+        // Keep the default action (exit) unless someone else (mocha) handles the signal.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+}
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
     const deadline = Date.now() + 30_000;
