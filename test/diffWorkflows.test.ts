@@ -24,11 +24,12 @@ const step = (doc: Obj, job: string, action: string): Obj => {
 describe("CI workflows", () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml"));
 
-    it("exist for previews, the fork-safe diff comment and deploys", () => {
+    it("exist for previews, the fork-safe diff comment, deploys and releases", () => {
         assert.deepStrictEqual(files.sort(), [
             "deploy.yml",
             "plan-diff-comment.yml",
             "preview.yml",
+            "release.yml",
         ]);
     });
 
