@@ -2,33 +2,58 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppNamespace } from "./components/app/appNamespace";
 import { AppSecret } from "./components/app/appSecret";
+import { ColorCronJob } from "./components/app/colorCronJob";
+import { ColorDeployment } from "./components/app/colorDeployment";
+import { trafficSteps } from "./config/progression";
+import { DataTier } from "./components/data/dataTier";
 import { Alerting } from "./components/monitoring/alerting";
 import { CloudWatchExporter } from "./components/monitoring/cloudwatchExporter";
-import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
-import { colorCapacity, trafficSplit } from "./decisions/capacity";
+import { PreviousReleaseState } from "./components/traffic/previousRelease";
+import { TcpLoadBalancer } from "./components/traffic/tcpLoadBalancer";
+import { TrafficRouter } from "./components/traffic/trafficRouter";
+import {
+    COLORS,
+    ConfigError,
+    isScalable,
+    loadStackConfig,
+    resolveWorkloads,
+    workloadImage,
+    type Color,
+} from "./config";
+import { colorCapacity, trafficSplit, workloadWeight } from "./decisions/capacity";
 import { orderRelease, previousUnit, transientPeaks } from "./decisions/ordering";
-import { imageVersion } from "./config/rules";
-import { ColorDeployment } from "./components/app/colorDeployment";
-import { COLORS, ConfigError, loadStackConfig } from "./config";
+import { releaseVersions, slug } from "./decisions/dataNaming";
+import type { PodSecrets } from "./decisions/podTemplate";
 import { extraAlertProblems } from "./config/promtool";
 import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
-import { trafficSteps } from "./config/progression";
-import { releaseVersions, slug } from "./decisions/dataNaming";
-import { DataTier } from "./components/data/dataTier";
-import { PreviousReleaseState } from "./components/traffic/previousRelease";
-import { TrafficRouter } from "./components/traffic/trafficRouter";
 import { SmokeTestJob } from "./components/app/smokeTestJob";
-import { smokeChecks } from "./decisions/smokeTest";
+import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
 
 const { config: cfg } = loadStackConfig();
 const prod = cfg.stage === "prod";
 const app = cfg.app;
 const split = trafficSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
+const workloads = resolveWorkloads(cfg);
+const webWorkloads = workloads.filter((w) => w.kind === "web");
+/** The workload whose image runs the migrations: named in config, else the first web workload. */
+const migrator =
+    workloads.find((w) => w.key === cfg.database?.migration.workload) ??
+    webWorkloads[0] ??
+    workloads[0];
+/** Deployed colours and their versions; a colour without a version is not deployed at all. */
+const deployed = COLORS.flatMap((color) => {
+    const spec = cfg.colors[color];
+    return spec ? [{ color, version: spec.version }] : [];
+});
+
+// Alerts and dashboards watch the first web workload (or the first workload): the one the
+// runbooks' SLOs are about.
+const watched = webWorkloads[0] ?? workloads[0];
 
 // The rules are pure: render them before any resource, so promtool can reject a stack's own
 // alert expression as a config error with nothing half-applied.
 const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
-    appName: app.name,
+    appName: watched.name,
     namespace: app.namespace,
     monitoring: cfg.monitoring,
     database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
@@ -37,7 +62,7 @@ if (rulesInput) {
     const check = extraAlertProblems(
         buildRuleGroups(rulesInput),
         rulesInput.monitoring.extraAlerts,
-        `${app.name}.extra`,
+        `${watched.name}.extra`,
     );
     if (check.problems.length > 0) throw new ConfigError(check.problems);
     if (check.warning) pulumi.log.warn(check.warning);
@@ -49,18 +74,20 @@ const ns = new AppNamespace(app.namespace, { name: app.namespace }, { protect: p
 const storeTags = { app: app.name, stage: cfg.stage, "managed-by": "pulumi" };
 const awsRegion = new pulumi.Config("aws").require("region");
 
-const envFromSecrets: string[] = [];
+const secrets: { app?: PodSecrets["app"]; data?: PodSecrets["data"] } = {};
+const secretResources: pulumi.Resource[] = [];
 if (Object.keys(cfg.appSecrets).length > 0) {
     const appSecret = new AppSecret(`${app.name}-app`, {
         secretName: `${app.name}-app-secrets`,
         namespace: ns.name,
         data: cfg.appSecrets,
     });
-    envFromSecrets.push(appSecret.secretName);
+    secrets.app = { name: appSecret.secretName, keys: Object.keys(cfg.appSecrets) };
+    secretResources.push(appSecret.secret);
 }
 
-// Data tier before the colours: both mount its Secret, and each deployed version gets a release
-// snapshot and a migration Job that the router waits for.
+// Data tier before the colours: every workload reads its Secret, and each deployed version gets a
+// release snapshot and a migration Job that the router waits for.
 const data =
     cfg.network && (cfg.database || cfg.cache)
         ? new DataTier(
@@ -72,15 +99,10 @@ const data =
                   database: cfg.database,
                   cache: cfg.cache,
                   versions: releaseVersions(
-                      COLORS.map((c) => {
-                          const spec = cfg.colors[c];
-                          return (
-                              spec && {
-                                  version: spec.version ?? imageVersion(spec.image),
-                                  image: spec.image,
-                              }
-                          );
-                      }),
+                      deployed.map((d) => ({
+                          version: d.version,
+                          image: workloadImage(migrator, d.version),
+                      })),
                   ),
                   prod,
                   tags: storeTags,
@@ -88,126 +110,207 @@ const data =
               { dependsOn: [ns] },
           )
         : undefined;
-if (data) envFromSecrets.push(data.secretName);
+if (data) {
+    secrets.data = {
+        name: data.secretName,
+        database: data.database !== undefined,
+        replicas: data.database?.activeReplicaIdentifiers.length ?? 0,
+        cache: data.cache !== undefined,
+    };
+    secretResources.push(data.secret);
+}
 
-/** The app's one workload, under the key the outputs record its capacity by. */
-const WORKLOAD = "api";
-const deployedColors = COLORS.filter((c) => cfg.colors[c]); // A colour with no image is not deployed.
-const sizing = {
-    baselineReplicas: cfg.autoscaling.baselineReplicas,
-    minReplicas: cfg.autoscaling.minReplicas,
-    maxReplicas: cfg.autoscaling.maxReplicas,
-    idleReplicas: cfg.traffic.idleReplicas,
-};
+const scalable = workloads.filter(isScalable);
+/** One unit per scalable workload and deployed colour: what the ordering decides about. */
+const units = scalable.flatMap((workload) =>
+    deployed.map(({ color }) => ({
+        key: `${workload.key}-${color}`,
+        workload,
+        color,
+        weight: workloadWeight(workload.kind, split, color),
+        sizing: {
+            baselineReplicas: workload.autoscaling.baselineReplicas,
+            minReplicas: workload.autoscaling.minReplicas,
+            maxReplicas: workload.autoscaling.maxReplicas,
+            idleReplicas: cfg.traffic.idleReplicas,
+        },
+    })),
+);
 
 // What runs now decides the order inside this update: colours gaining traffic scale before the
 // routing moves, colours losing it only after (and never below what their HPA runs now).
 const previous = new PreviousReleaseState(`${app.name}-previous`, {
     namespace: app.namespace,
-    deployments: (cfg.traffic.readLiveReplicas ? deployedColors : []).map((color) => ({
-        key: color,
-        color,
-        workload: WORKLOAD,
-        name: `${app.name}-${color}`,
+    deployments: (cfg.traffic.readLiveReplicas ? units : []).map((u) => ({
+        key: u.key,
+        color: u.color,
+        workload: u.workload.key,
+        name: `${u.workload.name}-${u.color}`,
     })),
 });
 const order = pulumi.all([previous.release, previous.live]).apply(([prev, live]) => {
     const peaks = transientPeaks(prev, split, cfg.router.kind);
     return orderRelease(
         Object.fromEntries(
-            deployedColors.map((color) => [
-                color,
-                {
-                    previous: previousUnit(prev, color, WORKLOAD),
-                    weight: split.weights[color],
-                    peakWeight: peaks[color],
-                    live: live[color],
-                    sizing,
-                },
-            ]),
+            units.map((u) => {
+                const before = previousUnit(prev, u.color, u.workload.key);
+                // A tcp workload's previous share is its previous stable colour's, not a weight.
+                const prevShare =
+                    before && u.workload.kind === "tcp" && prev
+                        ? { ...before, weight: prev.stable === u.color ? 100 : 0 }
+                        : before;
+                return [
+                    u.key,
+                    {
+                        previous: prevShare,
+                        weight: u.weight,
+                        peakWeight: u.workload.kind === "web" ? peaks[u.color] : undefined,
+                        live: live[u.key],
+                        sizing: u.sizing,
+                    },
+                ];
+            }),
         ),
     );
 });
 let routingReady!: (objects: pulumi.Resource[]) => void;
 const routing = new Promise<pulumi.Resource[]>((resolve) => (routingReady = resolve));
 
-const colors = deployedColors.map((color) => {
-    const spec = cfg.colors[color]!;
-    // Whether the colour has pods and an HPA follows from the config alone.
-    const target = colorCapacity({ ...sizing, weight: split.weights[color] });
-    const step = order.apply((o) => o.steps[color]);
-    const version = spec.version ?? imageVersion(spec.image);
-    const workload = new ColorDeployment(`${app.name}-${color}`, {
-        color,
-        namespace: ns.name,
-        app,
-        autoscaling: cfg.autoscaling,
-        image: spec.image,
-        version,
-        capacity: {
-            replicas: step.replicas,
-            hpa: target.hpa && {
-                minReplicas: step.apply((s) => s.hpa?.minReplicas ?? target.hpa!.minReplicas),
-                maxReplicas: step.apply((s) => s.hpa?.maxReplicas ?? target.hpa!.maxReplicas),
-            },
-        },
-        scaleAfter: order.apply((o) => (o.after.includes(color) ? routing : Promise.resolve([]))),
-        strictZoneSpread: prod,
-        envFromSecrets,
-    });
-    return { color, version, target, step, workload };
-});
-
-// Each deployed version answers its smoke checks on its own Service before any weight moves to it.
-const smokeTests = colors
-    .filter((c) => c.target.replicas > 0)
-    .map((c) => ({
-        color: c.color,
-        // Named per version like the migration Job: a new version creates a new Job, none is replaced.
-        job: new SmokeTestJob(`${app.name}-${c.color}-smoke-${slug(c.version)}`, {
+/** Per workload and colour: the component, its target capacity and the ordered step. */
+const parts = workloads.flatMap((workload) =>
+    deployed.map(({ color, version }) => {
+        const pod = {
+            workload,
+            color,
+            version,
             appName: app.name,
+            secrets,
+            strictZoneSpread: prod,
+        };
+        const name = `${workload.name}-${color}`;
+        if (!isScalable(workload)) {
+            const cron = new ColorCronJob(name, {
+                pod,
+                namespace: ns.name,
+                stable: split.stable,
+                dependsOn: secretResources,
+            });
+            return { workload, color, version, cron };
+        }
+        const key = `${workload.key}-${color}`;
+        const unit = units.find((u) => u.key === key)!;
+        // Whether the colour has pods and an HPA follows from the config alone.
+        const target = colorCapacity({ ...unit.sizing, weight: unit.weight });
+        const step = order.apply((o) => o.steps[key]);
+        const deployment = new ColorDeployment(name, {
+            pod,
+            namespace: ns.name,
+            capacity: {
+                replicas: step.replicas,
+                hpa: target.hpa && {
+                    minReplicas: step.apply((s) => s.hpa?.minReplicas ?? target.hpa!.minReplicas),
+                    maxReplicas: step.apply((s) => s.hpa?.maxReplicas ?? target.hpa!.maxReplicas),
+                },
+            },
+            dependsOn: secretResources,
+            scaleAfter: order.apply((o) => (o.after.includes(key) ? routing : Promise.resolve([]))),
+        });
+        return { workload, color, version, target, step, key, deployment };
+    }),
+);
+/** What a workload's routing waits for: its colours that gain traffic, scaled (Deployment, HPA). */
+const scaledBefore = (workloadKey: string) =>
+    order.apply((o) =>
+        parts
+            .filter(
+                (p) => p.workload.key === workloadKey && p.deployment && o.before.includes(p.key!),
+            )
+            .flatMap((p) => [
+                p.deployment!.deployment,
+                ...(p.deployment!.hpa ? [p.deployment!.hpa] : []),
+            ]),
+    );
+
+// Each deployed version of each web workload answers its smoke checks on its own Service before any
+// weight moves to it. Named per version like the migration Job: a new version creates a new Job.
+const smokeTests = parts
+    .filter((p) => p.workload.kind === "web" && p.deployment && p.target!.replicas > 0)
+    .map((p) => ({
+        key: p.key!,
+        job: new SmokeTestJob(`${p.workload.name}-${p.color}-smoke-${slug(p.version)}`, {
+            appName: p.workload.name,
             namespace: app.namespace,
-            color: c.color,
-            version: c.version,
-            serviceName: c.workload.serviceName,
-            checks: smokeChecks(cfg),
+            color: p.color,
+            version: p.version,
+            serviceName: p.deployment!.serviceName!,
+            checks: cfg.traffic.smokeTest.checks ?? [
+                { path: p.workload.health.readiness, status: 200 },
+            ],
             settings: cfg.traffic.smokeTest,
-            gates: [c.workload.deployment, ...(data?.gates ?? [])],
+            gates: [p.deployment!.deployment, ...(data?.gates ?? [])],
         }),
     }));
+/** The smoke Jobs a workload's routing waits for: those of its colours that gain traffic. */
+const smokedBefore = (workloadKey: string) =>
+    order.apply((o) =>
+        smokeTests
+            .filter((s) => s.key.startsWith(`${workloadKey}-`) && o.before.includes(s.key))
+            .map((s) => s.job.job),
+    );
 
-const router = new TrafficRouter(`${app.name}-router`, {
-    appName: app.name,
-    namespace: app.namespace,
-    host: app.host,
-    split,
-    backends: colors.map((c) => ({
-        color: c.color,
-        serviceName: c.workload.serviceName,
-        hasPods: c.target.replicas > 0,
-    })),
-    previewHeader: cfg.traffic.previewHeader,
-    steps: trafficSteps(cfg).map((s) => s.weight),
-    router: cfg.router,
-    preStopSleepSeconds: app.preStopSleepSeconds,
-    readinessPath: app.health.readiness,
-    // Traffic moves only after the colours gaining it have scaled (Deployment and HPA floor) and
-    // answered their smoke test, and, with a database, after every deployed version's release
-    // snapshot and migration Job.
-    gates: [
-        order.apply((o) =>
-            colors
-                .filter((c) => o.before.includes(c.color))
-                .flatMap((c) => [
-                    c.workload.deployment,
-                    ...(c.workload.hpa ? [c.workload.hpa] : []),
-                    ...smokeTests.filter((s) => s.color === c.color).map((s) => s.job.job),
-                ]),
-        ),
-        ...(data?.gates ?? []),
-    ],
-});
-routingReady(Object.values(router.objects));
+// Traffic moves only after the colours gaining it have scaled (Deployment and HPA floor) and
+// answered their smoke test, and, with a database, after every deployed version's release
+// snapshot and migration Job.
+const gatewayHosts = webWorkloads.map((w) => w.host);
+const ordered = [...webWorkloads].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+const routers = webWorkloads.map(
+    (w, i) =>
+        new TrafficRouter(`${w.name}-router`, {
+            appName: w.name,
+            namespace: app.namespace,
+            host: w.host,
+            pathPrefix: w.pathPrefix,
+            gateway: {
+                create: i === 0 && cfg.router.gateway.create,
+                name: app.name,
+                hosts: gatewayHosts,
+            },
+            albGroup:
+                webWorkloads.length > 1
+                    ? { name: app.name, order: ordered.indexOf(w) + 1 }
+                    : undefined,
+            split,
+            backends: parts
+                .filter((p) => p.workload.key === w.key && p.deployment)
+                .map((p) => ({
+                    color: p.color,
+                    serviceName: p.deployment!.serviceName!,
+                    hasPods: p.target!.replicas > 0,
+                })),
+            previewHeader: cfg.traffic.previewHeader,
+            steps: trafficSteps(cfg).map((s) => s.weight),
+            router: cfg.router,
+            preStopSleepSeconds: w.preStopSleepSeconds,
+            readinessPath: w.health.readiness,
+            gates: [scaledBefore(w.key), smokedBefore(w.key), ...(data?.gates ?? [])],
+        }),
+);
+const tcpServices = workloads
+    .filter((w) => w.kind === "tcp")
+    .map(
+        (w) =>
+            new TcpLoadBalancer(`${w.name}-lb`, {
+                workload: w,
+                namespace: ns.name,
+                appName: app.name,
+                stable: split.stable,
+                gates: [scaledBefore(w.key), ...(data?.gates ?? [])],
+            }),
+    );
+routingReady([
+    ...routers.flatMap((r) => Object.values(r.objects)),
+    ...tcpServices.map((t) => t.service),
+]);
 
 // RDS free storage, replica lag and cache memory exist only in CloudWatch: the stack's own exporter
 // brings them in for its stores, under its own pod identity.
@@ -233,8 +336,11 @@ const cloudwatch =
 const alerting = rulesInput
     ? new Alerting(`${app.name}-alerting`, {
           namespace: ns.name,
-          metricsPath: app.health.metrics,
+          metricsPath: watched.health.metrics,
           rules: rulesInput,
+          workloads: webWorkloads
+              .filter((w) => w !== watched)
+              .map((w) => ({ name: w.name, metricsPath: w.health.metrics })),
           // The data tier's exporter Services (app.kubernetes.io/name, port "metrics").
           exporters: [
               ...(cfg.database ? ["postgres-exporter"] : []),
@@ -245,24 +351,48 @@ const alerting = rulesInput
     : undefined;
 
 export const stage = cfg.stage;
-export const url = `https://${app.host}`;
+export const url = `https://${watched.kind === "web" ? watched.host : app.host}`;
 export const stableColor = split.stable;
-export const trafficWeights = router.weights;
-// The next update reads these back (with the weights) to order itself.
+export const trafficWeights = { ...split.weights };
 export const colorsDeployed = Object.fromEntries(
-    colors.map((c) => [
-        c.color,
+    deployed.map(({ color, version }) => [
+        color,
         {
-            version: c.version,
-            workloads: {
-                [WORKLOAD]: {
-                    kind: "web",
-                    replicas: c.step.replicas,
-                    hpa: c.step.apply((s) => s.hpa ?? null),
-                },
-            },
+            version,
+            workloads: Object.fromEntries(
+                parts
+                    .filter((p) => p.color === color)
+                    .map((p) => [
+                        p.workload.key,
+                        p.cron
+                            ? {
+                                  kind: p.workload.kind,
+                                  image: workloadImage(p.workload, version),
+                                  suspended: color !== split.stable,
+                              }
+                            : {
+                                  kind: p.workload.kind,
+                                  image: workloadImage(p.workload, version),
+                                  replicas: p.step!.replicas,
+                                  hpa: p.step!.apply((s) => s.hpa ?? null),
+                              },
+                    ]),
+            ),
         },
     ]),
+) as Record<Color, unknown>;
+export const routes = Object.fromEntries(
+    webWorkloads.map((w, i) => [
+        w.key,
+        { host: w.host, pathPrefix: w.pathPrefix, weights: routers[i].weights },
+    ]),
+);
+/** L4 cannot be weighted: each tcp workload's NLB follows the stable colour. */
+export const tcpEndpoints = Object.fromEntries(
+    tcpServices.map((t, i) => {
+        const w = workloads.filter((x) => x.kind === "tcp")[i];
+        return [w.key, { service: t.serviceName, port: w.servicePort, color: split.stable }];
+    }),
 );
 export const previewHeader = cfg.traffic.previewHeader;
 // Endpoints and ids only: credentials live in the datastore Secret, never in outputs.

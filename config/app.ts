@@ -1,8 +1,11 @@
 // Config sections for the app tier: identity, workload shape, autoscaling, colours, traffic, router.
 import { z } from "zod";
 import {
+    ENV_NAME,
+    NOT_SECRET_ENV_NAME,
     SECRET_ENV_NAME,
     bool,
+    booleanish,
     cpuQuantity,
     dns1035Label,
     dnsLabel,
@@ -33,21 +36,143 @@ const resourceSpec = z.strictObject({
     memory: memoryQuantity(),
 });
 
+/** Plain, non-secret environment; secret-looking names are refused with the way to set them. */
+export const plainEnv = () =>
+    z.record(envName(), z.string({ error: "must be a string" })).superRefine((env, ctx) => {
+        for (const key of Object.keys(env)) {
+            if (SECRET_ENV_NAME.test(key) && !NOT_SECRET_ENV_NAME.test(key)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [key],
+                    input: "[redacted]",
+                    message:
+                        "must not be a literal: names like this hold secrets, so set it with `pulumi config set --secret --path appSecrets." +
+                        key +
+                        "`",
+                });
+            }
+        }
+    });
+
+export const healthFields = {
+    liveness: httpPath(),
+    readiness: httpPath(),
+    startup: httpPath(),
+    metrics: httpPath(),
+};
+
+const probeTiming = z.strictObject({
+    periodSeconds: int(1, 300).optional(),
+    failureThreshold: int(1, 100).optional(),
+    timeoutSeconds: int(1, 60).optional(),
+    initialDelaySeconds: int(0, 600).optional(),
+});
+export type ProbeTiming = z.output<typeof probeTiming>;
+
+/** Probe timings per probe; each key left unset keeps the default. */
+export const probesSchema = z.strictObject({
+    startup: probeTiming.optional(),
+    liveness: probeTiming.optional(),
+    readiness: probeTiming.optional(),
+});
+
+/** An env name the program injects, or false to leave it out. */
+export const envToggle = () =>
+    z.preprocess(
+        booleanish,
+        z.custom<string | false>(
+            (v) => v === false || (typeof v === "string" && ENV_NAME.test(v)),
+            {
+                error: "must be an environment variable name or false",
+            },
+        ),
+    );
+
+/** Names of the env vars the program injects into every workload; false switches one off. */
+export const envNamesFields = {
+    port: envToggle(),
+    color: envToggle(),
+    version: envToggle(),
+    corsOrigins: envToggle(),
+};
+export const DEFAULT_ENV_NAMES = {
+    port: "PORT",
+    color: "APP_COLOR",
+    version: "APP_VERSION",
+    corsOrigins: "CORS_ORIGINS",
+} as const;
+
+const urlParam = pattern(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a URL query parameter name");
+const urlParamValue = z
+    .preprocess(
+        (v) => (typeof v === "number" ? String(v) : v),
+        pattern(/^[A-Za-z0-9._~-]{1,100}$/, "1–100 URL-safe characters (letters, digits, . _ ~ -)"),
+    )
+    .optional();
+
+/** `false` is shorthand for `{ enabled: false }`. */
+const offShorthand = (v: unknown) => (booleanish(v) === false ? { enabled: false } : v);
+
+/** How a workload reads the database: env names for the URL and its parts (unset parts are off). */
+export const databaseContractSchema = z.preprocess(
+    offShorthand,
+    z.strictObject({
+        enabled: bool().optional(),
+        url: envToggle().optional(),
+        /** Query parameters appended to the URL after sslmode=require (e.g. connection_limit). */
+        params: z.record(urlParam, urlParamValue).optional(),
+        host: envToggle().optional(),
+        port: envToggle().optional(),
+        name: envToggle().optional(),
+        user: envToggle().optional(),
+        password: envToggle().optional(),
+        /** Inject DATABASE_REPLICA_<n>_URL per read replica. */
+        replicaUrls: bool().optional(),
+    }),
+);
+
+/** How a workload reads the cache: a URL, or host, port and password. */
+export const redisContractSchema = z.preprocess(
+    offShorthand,
+    z.strictObject({
+        enabled: bool().optional(),
+        url: envToggle().optional(),
+        host: envToggle().optional(),
+        port: envToggle().optional(),
+        password: envToggle().optional(),
+    }),
+);
+
+export const dataContractSchema = z.strictObject({
+    database: databaseContractSchema.optional(),
+    redis: redisContractSchema.optional(),
+});
+
+/** An image repository without tag or digest: the colour's version is the tag. */
+export const repository = () =>
+    pattern(
+        /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/,
+        "an image repository without a tag, such as registry.example.com/team/app",
+    );
+
 export const appSchema = z.strictObject({
-    /** Base name of every object; colours append "-blue"/"-green" (Service names: RFC 1035). */
+    /** Base name of app-level objects; workloads default to "<name>-<workload>" (Service names: RFC 1035). */
     name: dns1035Label(40),
     namespace: dnsLabel(63),
-    /** Public host name served by the router. */
+    /** Public host name of web workloads (each may set its own). */
     host: hostname(),
+    /** Default image repository of every workload; the colour's version is the tag. */
+    repository: repository().optional(),
     port: int(1, 65535).default(8080),
     health: z
         .strictObject({
-            liveness: httpPath().default("/health/live"),
-            readiness: httpPath().default("/health/ready"),
-            startup: httpPath().default("/health/live"),
-            metrics: httpPath().default("/metrics"),
+            liveness: healthFields.liveness.default("/health/live"),
+            readiness: healthFields.readiness.default("/health/ready"),
+            startup: healthFields.startup.default("/health/live"),
+            metrics: healthFields.metrics.default("/metrics"),
         })
         .prefault({}),
+    probes: probesSchema.prefault({}),
     resources: z
         .strictObject({
             requests: resourceSpec.default({ cpu: "250m", memory: "256Mi" }),
@@ -68,24 +193,7 @@ export const appSchema = z.strictObject({
             }
         }),
     /** Plain, non-secret environment; secrets go in `release:appSecrets`. */
-    env: z
-        .record(envName(), text())
-        .default({})
-        .superRefine((env, ctx) => {
-            for (const key of Object.keys(env)) {
-                if (SECRET_ENV_NAME.test(key)) {
-                    ctx.addIssue({
-                        code: "custom",
-                        path: [key],
-                        input: "[redacted]",
-                        message:
-                            "must not be a literal: names like this hold secrets, so set it with `pulumi config set --secret --path appSecrets." +
-                            key +
-                            "`",
-                    });
-                }
-            }
-        }),
+    env: plainEnv().default({}),
     /** Allowed CORS origins, exported to the app as CORS_ORIGINS. */
     corsOrigins: z.array(text(), { error: "must be a list of origins" }).default([]),
     /** Seconds the kubelet waits after SIGTERM before SIGKILL. */
@@ -94,35 +202,47 @@ export const appSchema = z.strictObject({
     preStopSleepSeconds: int(0, 300).default(15),
     /** Run the container as this UID (non-root). */
     runAsUser: int(1, 2147483647).default(10001),
+    /** Env names the program injects (PORT, APP_COLOR, APP_VERSION, CORS_ORIGINS); false drops one. */
+    envNames: z
+        .strictObject({
+            port: envNamesFields.port.default(DEFAULT_ENV_NAMES.port),
+            color: envNamesFields.color.default(DEFAULT_ENV_NAMES.color),
+            version: envNamesFields.version.default(DEFAULT_ENV_NAMES.version),
+            corsOrigins: envNamesFields.corsOrigins.default(DEFAULT_ENV_NAMES.corsOrigins),
+        })
+        .prefault({}),
+    /** Default data-tier contract of every workload. */
+    data: dataContractSchema.prefault({}),
 });
+
+export const autoscalingFields = {
+    /** Replicas the workload needs to serve 100 % of traffic; capacity maths scales from it. */
+    baselineReplicas: int(1, 1000),
+    minReplicas: int(1, 1000),
+    maxReplicas: int(1, 1000),
+    targetCpuUtilization: int(1, 100),
+    targetMemoryUtilization: int(1, 100),
+    scaleDownStabilizationSeconds: int(0, 3600),
+};
 
 export const autoscalingSchema = z
     .strictObject({
-        /** Replicas the app needs to serve 100 % of traffic; capacity maths scales from it. */
-        baselineReplicas: int(1, 1000).default(2),
-        minReplicas: int(1, 1000).default(2),
-        maxReplicas: int(1, 1000).default(4),
-        targetCpuUtilization: int(1, 100).default(70),
-        targetMemoryUtilization: int(1, 100).default(80),
-        scaleDownStabilizationSeconds: int(0, 3600).default(300),
+        baselineReplicas: autoscalingFields.baselineReplicas.default(2),
+        minReplicas: autoscalingFields.minReplicas.default(2),
+        maxReplicas: autoscalingFields.maxReplicas.default(4),
+        targetCpuUtilization: autoscalingFields.targetCpuUtilization.default(70),
+        targetMemoryUtilization: autoscalingFields.targetMemoryUtilization.default(80),
+        scaleDownStabilizationSeconds: autoscalingFields.scaleDownStabilizationSeconds.default(300),
     })
     .prefault({});
 
-const colorSchema = z
-    .strictObject({
-        image: image(),
-        /** Version label; defaults to the image tag (or the digest's first 12 hex digits). */
-        version: labelValue()
-            .refine((v) => v !== "", { error: "must not be empty" })
-            .optional(),
-    })
-    .superRefine((c, ctx) => {
-        // The version becomes the pods' `version` label, which the API server checks.
-        if (c.version !== undefined || isSecurePlaceholder(c.image)) return;
-        const problem = versionLabelProblem(imageVersion(c.image), true);
-        if (problem)
-            ctx.addIssue({ code: "custom", path: ["image"], input: c.image, message: problem });
-    });
+/** One version of the whole system: the image tag of every workload that follows the colour. */
+const colorSchema = z.strictObject({
+    version: pattern(
+        /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/,
+        "an image tag that is also a label value (1–63 letters, digits, '.', '_', '-')",
+    ).refine((v) => v !== "latest", { error: 'must be pinned: the tag "latest" is mutable' }),
+});
 
 export const colorsSchema = z
     .strictObject({

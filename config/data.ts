@@ -23,7 +23,7 @@ import {
     within,
 } from "./windows";
 import { backupSchema } from "./backup";
-import { bool, image, imageVersion, int, oneOf, pattern } from "./rules";
+import { bool, image, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
 /** Minimum prod backup retention (runbook 000: 7 daily + weeks of history; PITR for CL-31). */
@@ -146,6 +146,8 @@ export const databaseSchema = z.strictObject({
         })
         .optional(),
     migration: z.strictObject({
+        /** Workload (release:workloads key) whose image runs the migration; default the first web one. */
+        workload: pattern(/^[a-z][-a-z0-9]*$/, "a release:workloads key").optional(),
         /** Command the migration Job runs in the release's image (no default). */
         command: z
             .array(z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }), {
@@ -282,12 +284,12 @@ export function dataProblems(cfg: any): Issue[] {
                 "must not be set together with release:database.restoreFromSnapshot (restore from one source at a time)",
             );
         }
-        // Snapshots and migration Jobs are keyed by version, so one version must mean one image.
+        // Snapshots and migration Jobs are keyed by version, so two versions must not share a name.
         const blue = cfg.colors?.blue;
         const green = cfg.colors?.green;
         if (blue && green) {
-            const vb = blue.version ?? imageVersion(blue.image);
-            const vg = green.version ?? imageVersion(green.image);
+            const vb = blue.version;
+            const vg = green.version;
             if (vb !== vg && slug(vb) === slug(vg)) {
                 add(
                     ["colors", "green", "version"],
@@ -295,13 +297,14 @@ export function dataProblems(cfg: any): Issue[] {
                     `must not reduce to the same snapshot name as blue's version ${JSON.stringify(vb)} (both become "${slug(vg)}")`,
                 );
             }
-            if (vb === vg && blue.image !== green.image) {
-                add(
-                    ["colors", "green", "version"],
-                    vg,
-                    `must differ from blue's version when the images differ (release snapshots and migrations are keyed by version)`,
-                );
-            }
+        }
+        const migrator = db.migration.workload;
+        if (migrator && !(migrator in (cfg.workloads ?? {}))) {
+            add(
+                ["database", "migration", "workload"],
+                migrator,
+                `must name a key of release:workloads (${Object.keys(cfg.workloads ?? {}).join(", ")})`,
+            );
         }
     }
 

@@ -16,6 +16,7 @@ import { backupRules } from "./backup";
 import { dnsRules, dnsSections } from "./dns";
 import { identitySections } from "./identity";
 import { storageRules, storageSections } from "./storage";
+import { workloadRules, workloadsSchema } from "./workloads";
 import { monitoringRules, monitoringSections } from "./monitoring";
 import { progressionRules, webhookUrl } from "./progression";
 import { oneOf } from "./rules";
@@ -32,33 +33,6 @@ export const STAGES = ["staging", "prod"] as const;
 export type Stage = (typeof STAGES)[number];
 
 const appRules: CrossFieldRule[] = [
-    function autoscalingBounds(cfg, ctx) {
-        const a = cfg.autoscaling;
-        if (a.minReplicas > a.maxReplicas) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["autoscaling", "minReplicas"],
-                input: a.minReplicas,
-                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
-            });
-        }
-        if (a.baselineReplicas > a.maxReplicas) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["autoscaling", "baselineReplicas"],
-                input: a.baselineReplicas,
-                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
-            });
-        }
-        if (cfg.traffic.idleReplicas > a.maxReplicas) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["traffic", "idleReplicas"],
-                input: cfg.traffic.idleReplicas,
-                message: `must be ≤ release:autoscaling.maxReplicas (${a.maxReplicas})`,
-            });
-        }
-    },
     function weightedColoursHaveImages(cfg, ctx) {
         const split = checkedSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
         if ("problem" in split) return; // reported on release:traffic.canaryWeight itself
@@ -67,7 +41,7 @@ const appRules: CrossFieldRule[] = [
             if (weights[color] > 0 && !cfg.colors[color]) {
                 ctx.addIssue({
                     code: "custom",
-                    path: ["colors", color, "image"],
+                    path: ["colors", color, "version"],
                     input: undefined,
                     message: `must be set because ${color} receives ${weights[color]} % of traffic`,
                 });
@@ -76,19 +50,9 @@ const appRules: CrossFieldRule[] = [
         if (!cfg.colors[stable]) {
             ctx.addIssue({
                 code: "custom",
-                path: ["colors", stable, "image"],
+                path: ["colors", stable, "version"],
                 input: undefined,
                 message: `must be set because ${stable} is release:traffic.stable`,
-            });
-        }
-    },
-    function gracefulShutdownFits(cfg, ctx) {
-        if (cfg.app.preStopSleepSeconds >= cfg.app.terminationGracePeriodSeconds) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["app", "preStopSleepSeconds"],
-                input: cfg.app.preStopSleepSeconds,
-                message: `must be shorter than release:app.terminationGracePeriodSeconds (${cfg.app.terminationGracePeriodSeconds}) so the app gets time to drain`,
             });
         }
     },
@@ -131,6 +95,7 @@ export const stackConfigSchema = z
         stage: oneOf(STAGES),
         app: appSchema,
         autoscaling: autoscalingSchema,
+        workloads: workloadsSchema,
         colors: colorsSchema,
         traffic: trafficSchema,
         router: routerSchema,
@@ -144,21 +109,29 @@ export const stackConfigSchema = z
         ...dnsSections,
     })
     .superRefine((cfg, ctx) => {
-        for (const rule of [
+        const rules = [
             ...appRules,
+            ...workloadRules,
             ...dataRules,
             ...monitoringRules,
             ...progressionRules,
             ...storageRules,
             ...dnsRules,
             ...backupRules,
-        ])
-            rule(cfg, ctx);
+        ];
+        for (const rule of rules) rule(cfg, ctx);
     });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type { Color } from "./app";
 export { COLORS } from "./app";
+export {
+    resolveWorkloads,
+    workloadImage,
+    isScalable,
+    type Workload,
+    type WorkloadKind,
+} from "./workloads";
 
 /**
  * An invalid stack config. Extends RunError so `pulumi up` prints only the message, no stack trace.

@@ -8,7 +8,7 @@ function numeric(v: unknown): unknown {
     return typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v;
 }
 
-function booleanish(v: unknown): unknown {
+export function booleanish(v: unknown): unknown {
     return v === "true" ? true : v === "false" ? false : v;
 }
 
@@ -142,7 +142,8 @@ export const memoryQuantity = () =>
 
 export const headerName = () => pattern(/^[A-Za-z0-9-]{1,100}$/, "an HTTP header name");
 
-export const envName = () => pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const envName = () => pattern(ENV_NAME, "an environment variable name");
 
 /** What the kubelet's reference parser says is wrong with `image`, or undefined when it parses. */
 export function imageGrammarProblem(image: string): string | undefined {
@@ -205,6 +206,9 @@ export const image = () =>
 /** Environment variable names that are secrets by convention (CL-01). */
 export const SECRET_ENV_NAME =
     /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;
+
+/** Names that match SECRET_ENV_NAME but hold no credential, e.g. REFRESH_TOKEN_EXPIRES_IN=30d. */
+export const NOT_SECRET_ENV_NAME = /_EXPIRES_IN$/i;
 
 /** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
 export function imageVersion(image: string): string {

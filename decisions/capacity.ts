@@ -47,3 +47,12 @@ export function colorCapacity(c: CapacityInputs): ColorCapacity {
     const min = Math.min(Math.max(c.minReplicas, needed, 1), c.maxReplicas);
     return { replicas: min, hpa: { minReplicas: min, maxReplicas: c.maxReplicas } };
 }
+
+/**
+ * The share of a workload's load a colour carries. Web and worker workloads follow the traffic
+ * weights; a tcp workload cannot be weighted (L4), so the stable colour carries all of it.
+ */
+export function workloadWeight(kind: string, split: TrafficSplit, color: Color): number {
+    if (kind === "tcp") return color === split.stable ? 100 : 0;
+    return split.weights[color];
+}

@@ -81,8 +81,29 @@ export function migrationJobName(appName: string, version: string): string {
     return bounded(`${appName}-migrate-`, slug(version) || shortHash(version), 63);
 }
 
-/** `postgresql://user:password@host:port/db?sslmode=require`, credentials percent-encoded. */
-export function postgresUrl(p: {
+/**
+ * Keys of the datastore Secret the data tier writes. Workloads read them through secretKeyRef
+ * under the env names their data contract chooses.
+ */
+export const DATASTORE_KEYS = {
+    databaseUrl: "DATABASE_URL",
+    /** The URL without its query string, for workloads that add their own parameters. */
+    databaseUrlBase: "DATABASE_URL_BASE",
+    databaseHost: "DATABASE_HOST",
+    databasePort: "DATABASE_PORT",
+    databaseName: "DATABASE_NAME",
+    databaseUser: "DATABASE_USER",
+    databasePassword: "DATABASE_PASSWORD",
+    replicaUrl: (n: number) => `DATABASE_REPLICA_${n}_URL`,
+    replicaUrlBase: (n: number) => `DATABASE_REPLICA_${n}_URL_BASE`,
+    redisUrl: "REDIS_URL",
+    redisHost: "REDIS_HOST",
+    redisPort: "REDIS_PORT",
+    redisPassword: "REDIS_PASSWORD",
+} as const;
+
+/** `postgresql://user:password@host:port/db` (no query), credentials percent-encoded. */
+export function postgresUrlBase(p: {
     username: string;
     password: string;
     host: string;
@@ -91,7 +112,18 @@ export function postgresUrl(p: {
 }): string {
     const user = encodeURIComponent(p.username);
     const pass = encodeURIComponent(p.password);
-    return `postgresql://${user}:${pass}@${p.host}:${p.port}/${encodeURIComponent(p.dbName)}?sslmode=require`;
+    return `postgresql://${user}:${pass}@${p.host}:${p.port}/${encodeURIComponent(p.dbName)}`;
+}
+
+/** `postgresql://user:password@host:port/db?sslmode=require`, credentials percent-encoded. */
+export function postgresUrl(p: {
+    username: string;
+    password: string;
+    host: string;
+    port: number;
+    dbName: string;
+}): string {
+    return `${postgresUrlBase(p)}?sslmode=require`;
 }
 
 /** `rediss://:token@host:port` (TLS; ElastiCache AUTH uses the default user). */

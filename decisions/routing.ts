@@ -11,9 +11,24 @@ export interface RouteBackend {
 }
 
 export interface RouteInputs {
+    /** Name of the routing objects: the web workload's name. */
     readonly appName: string;
     readonly namespace: string;
     readonly host: string;
+    /** Path prefix the workload serves; default "/". */
+    readonly pathPrefix?: string;
+    /**
+     * The Gateway (gateway-api with gateway.create) is created once per app, by the first web
+     * workload's router: its default name and every host it must listen on. Default: this route's
+     * name and host.
+     */
+    readonly gateway?: {
+        readonly create: boolean;
+        readonly name: string;
+        readonly hosts: readonly string[];
+    };
+    /** ALB group when several web workloads share one ALB; default router.alb.groupName. */
+    readonly albGroup?: { readonly name: string; readonly order: number };
     readonly split: TrafficSplit;
     /** Deployed colours, in blue, green order. */
     readonly backends: readonly RouteBackend[];
@@ -45,13 +60,29 @@ function weighted(inputs: RouteInputs): { backend: RouteBackend; weight: number 
 
 function gatewayName(inputs: RouteInputs): { name: string; namespace: string } {
     const g = inputs.router.gateway;
-    return { name: g.name ?? inputs.appName, namespace: g.namespace ?? inputs.namespace };
+    return {
+        name: g.name ?? inputs.gateway?.name ?? inputs.appName,
+        namespace: g.namespace ?? inputs.namespace,
+    };
+}
+
+const prefixOf = (inputs: RouteInputs) => inputs.pathPrefix ?? "/";
+
+/**
+ * Listener names: the configured one for the first host, "<listener>-<n>" for each further host
+ * (a Gateway listener serves one hostname).
+ */
+export function listenerNames(listener: string, hosts: readonly string[]): Map<string, string> {
+    const unique = [...new Set(hosts)];
+    return new Map(unique.map((h, i) => [h, i === 0 ? listener : `${listener}-${i + 1}`]));
 }
 
 export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
     const objects: RouteObject[] = [];
     const gw = gatewayName(inputs);
-    if (inputs.router.gateway.create) {
+    const hosts = inputs.gateway?.hosts ?? [inputs.host];
+    const listeners = listenerNames(inputs.router.gateway.listener, [...hosts, inputs.host]);
+    if (inputs.gateway?.create ?? inputs.router.gateway.create) {
         objects.push({
             role: "gateway",
             apiVersion: "gateway.networking.k8s.io/v1",
@@ -59,30 +90,27 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
             metadata: { name: gw.name, namespace: gw.namespace },
             spec: {
                 gatewayClassName: inputs.router.gateway.className,
-                listeners: [
-                    {
-                        name: inputs.router.gateway.listener,
-                        protocol: "HTTPS",
-                        port: 443,
-                        hostname: inputs.host,
-                        tls: {
-                            mode: "Terminate",
-                            certificateRefs: [
-                                { kind: "Secret", name: inputs.router.tls.secretName },
-                            ],
-                        },
-                        allowedRoutes: { namespaces: { from: "Same" } },
+                listeners: [...listeners].map(([hostname, name]) => ({
+                    name,
+                    protocol: "HTTPS",
+                    port: 443,
+                    hostname,
+                    tls: {
+                        mode: "Terminate",
+                        certificateRefs: [{ kind: "Secret", name: inputs.router.tls.secretName }],
                     },
-                ],
+                    allowedRoutes: { namespaces: { from: "Same" } },
+                })),
             },
         });
     }
+    const prefix = prefixOf(inputs);
     const previewRules = inputs.backends
         .filter((b) => b.hasPods)
         .map((b) => ({
             matches: [
                 {
-                    path: { type: "PathPrefix", value: "/" },
+                    path: { type: "PathPrefix", value: prefix },
                     headers: [{ type: "Exact", name: inputs.previewHeader, value: b.color }],
                 },
             ],
@@ -100,14 +128,14 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
                     kind: "Gateway",
                     name: gw.name,
                     namespace: gw.namespace,
-                    sectionName: inputs.router.gateway.listener,
+                    sectionName: listeners.get(inputs.host),
                 },
             ],
             hostnames: [inputs.host],
             rules: [
                 ...previewRules,
                 {
-                    matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                    matches: [{ path: { type: "PathPrefix", value: prefix } }],
                     backendRefs: weighted(inputs).map(({ backend, weight }) => ({
                         name: backend.serviceName,
                         port: SERVICE_PORT,
@@ -144,9 +172,13 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
             },
         }),
     };
-    if (inputs.router.alb.groupName) {
-        annotations["alb.ingress.kubernetes.io/group.name"] = inputs.router.alb.groupName;
+    const group = inputs.router.alb.groupName ?? inputs.albGroup?.name;
+    if (group) annotations["alb.ingress.kubernetes.io/group.name"] = group;
+    // Within a shared ALB, longer path prefixes are evaluated first.
+    if (inputs.albGroup) {
+        annotations["alb.ingress.kubernetes.io/group.order"] = String(inputs.albGroup.order);
     }
+    const prefix = prefixOf(inputs);
     const previewPaths = [];
     for (const b of inputs.backends.filter((x) => x.hasPods)) {
         const action = `preview-${b.color}`;
@@ -165,7 +197,7 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
             },
         });
         previewPaths.push({
-            path: "/",
+            path: prefix,
             pathType: "Prefix",
             backend: { service: { name: action, port: { name: "use-annotation" } } },
         });
@@ -187,7 +219,7 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
                             paths: [
                                 ...previewPaths,
                                 {
-                                    path: "/",
+                                    path: prefix,
                                     pathType: "Prefix",
                                     backend: {
                                         service: {
@@ -225,7 +257,7 @@ function nginxIngress(
                     http: {
                         paths: [
                             {
-                                path: "/",
+                                path: prefixOf(inputs),
                                 pathType: "Prefix",
                                 backend: {
                                     service: { name: serviceName, port: { number: SERVICE_PORT } },

@@ -35,26 +35,36 @@ describe("stack config", () => {
             ],
             [
                 "latest tag",
-                (c) => (c.colors.green.image = "registry.example.com/nova/user-service:latest"),
-                'release:colors.green.image must be pinned: the tag "latest" is mutable (got "registry.example.com/nova/user-service:latest")',
+                (c) => (c.colors.green.version = "latest"),
+                'release:colors.green.version must be pinned: the tag "latest" is mutable (got "latest")',
             ],
             [
-                "untagged image",
-                (c) => (c.colors.blue.image = "registry.example.com/nova/user-service"),
-                'release:colors.blue.image must be pinned: add a version tag (not latest) or an @sha256 digest (got "registry.example.com/nova/user-service")',
+                "a version that is not an image tag",
+                (c) => (c.colors.blue.version = "v1.2.3+build"),
+                "release:colors.blue.version must be an image tag that is also a label value (1–63 letters, digits, '.', '_', '-') (got \"v1.2.3+build\")",
             ],
             [
-                "weighted colour without an image",
+                "a pinned workload image on latest",
+                (c) => (c.workloads.api.image = "registry.example.com/nova/user-service:latest"),
+                'release:workloads.api.image must be pinned: the tag "latest" is mutable (got "registry.example.com/nova/user-service:latest")',
+            ],
+            [
+                "a repository with a tag",
+                (c) => (c.app.repository = "registry.example.com/nova/user-service:v1"),
+                'release:app.repository must be an image repository without a tag, such as registry.example.com/team/app (got "registry.example.com/nova/user-service:v1")',
+            ],
+            [
+                "weighted colour without a version",
                 (c) => delete c.colors.green,
-                "release:colors.green.image must be set because green receives 25 % of traffic (not set)",
+                "release:colors.green.version must be set because green receives 25 % of traffic (not set)",
             ],
             [
-                "stable colour without an image",
+                "stable colour without a version",
                 (c) => {
                     delete c.colors.blue;
                     c.traffic.canaryWeight = 100;
                 },
-                "release:colors.blue.image must be set because blue is release:traffic.stable (not set)",
+                "release:colors.blue.version must be set because blue is release:traffic.stable (not set)",
             ],
             [
                 "minReplicas above maxReplicas",
@@ -180,8 +190,9 @@ describe("stack config", () => {
 function minimalConfig(): Record<string, unknown> {
     return {
         stage: "staging",
-        app: { name: "demo", namespace: "demo", host: "demo.example.com" },
-        colors: { blue: { image: "demo:v1" } },
+        app: { name: "demo", namespace: "demo", host: "demo.example.com", repository: "demo" },
+        workloads: { web: { kind: "web" } },
+        colors: { blue: { version: "v1" } },
         traffic: { stable: "blue" },
         router: { tls: { secretName: "demo-tls" } },
     };

@@ -116,7 +116,7 @@ describe("data tier safety", function () {
             prev = await planStack("prod", promoted);
             next = await planStack("prod", (c) => {
                 promoted(c);
-                c.colors.blue.image = "registry.example.com/nova/user-service:v1.2.5";
+                c.colors.blue.version = "v1.2.5";
             });
             diff = diffPlans(prev, next);
         });
@@ -174,7 +174,7 @@ describe("data tier safety", function () {
 
         it("gives both colours on one version a single snapshot and Job", async () => {
             const plan = await planStack("prod", (c) => {
-                c.colors.blue.image = c.colors.green.image;
+                c.colors.blue.version = c.colors.green.version;
             });
             assert.strictEqual(byType(plan, SNAPSHOT).length, 1);
             const migrations = byType(plan, JOB).filter(
@@ -329,11 +329,18 @@ describe("data tier safety", function () {
             const deployments = byType(plan, "kubernetes:apps/v1:Deployment");
             for (const color of ["blue", "green"]) {
                 const d = deployments.find((x) => inputs(x).metadata.name === `nova-api-${color}`)!;
-                const envFrom = inputs(d).spec.template.spec.containers[0].envFrom;
-                assert.ok(
-                    envFrom.some((e: any) => e.secretRef?.name === plan.outputs.dataStoreSecret),
-                    `${color} mounts the datastore Secret`,
+                const env = inputs(d).spec.template.spec.containers[0].env as any[];
+                const fromData = env.filter(
+                    (e) => e.valueFrom?.secretKeyRef?.name === plan.outputs.dataStoreSecret,
                 );
+                assert.deepStrictEqual(
+                    fromData.map((e) => e.name),
+                    ["DATABASE_URL", "DATABASE_REPLICA_1_URL", "REDIS_URL"],
+                    `${color} reads the datastore Secret`,
+                );
+                for (const e of env) {
+                    if (/URL|PASSWORD/.test(e.name)) assert.ok(e.valueFrom, `${color} ${e.name}`);
+                }
             }
             const exporterName = (x: PlannedResource) =>
                 inputs(x).metadata.labels["app.kubernetes.io/name"] as string;
@@ -464,7 +471,7 @@ describe("data tier safety", function () {
                 );
                 assert.ok(change, `${color} must roll to read the new DATABASE_URL`);
                 for (const f of change.fields)
-                    assert.match(f, /\.envFrom\[\d+\]\.secretRef\.name$/);
+                    assert.match(f, /\.env\[\d+\]\.valueFrom\.secretKeyRef\.name$/);
             }
             const jobs = [...diff.created, ...diff.deleted, ...diff.changed.map((c) => c.key)];
             assert.deepStrictEqual(ofType(jobs, JOB), [], "migration Jobs must not change");

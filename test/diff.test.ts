@@ -88,7 +88,7 @@ describe("plan diff of real plans", function () {
     it("a new release creates its snapshot and migration Job and replaces no data", async () => {
         const before = prod;
         const after = await planStack("prod", (c) => {
-            c.colors.green.image = "registry.example.com/nova/user-service:v1.2.5";
+            c.colors.green.version = "v1.2.5";
         });
         const review = reviewPlans(before, after, "base");
         assert.match(review.traffic, /green v1\.2\.4 → v1\.2\.5/);

@@ -1,9 +1,12 @@
-// A traffic shift, a promotion and a rollback must touch only routing and the two colours'
-// replica counts: nothing else changes, nothing is created or deleted.
+// A traffic shift, a promotion and a rollback must touch only routing objects, the Service
+// selectors of tcp workloads (L4 follows the stable colour), replica counts and HPA bounds, and
+// which colour's CronJob is suspended: nothing else changes, nothing is created or deleted.
 import * as assert from "assert";
 import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
+import type { Plan } from "../scripts/lib/plan";
 import { planAfter, planStack, type ConfigEdit } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
+import { ALL_KINDS } from "./workloadFixtures";
 
 const ROUTING_TYPES = new Set([
     "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
@@ -13,15 +16,38 @@ const ROUTING_TYPES = new Set([
 const ALLOWED_FIELDS: Record<string, RegExp> = {
     "kubernetes:apps/v1:Deployment": /^spec\.replicas$/,
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": /^spec\.(minReplicas|maxReplicas)$/,
+    "kubernetes:core/v1:Service": /^spec\.selector\.color$/,
+    "kubernetes:batch/v1:CronJob": /^spec\.suspend$/,
 };
+const DATA_TYPE = /^aws:(rds|elasticache)\//;
 
-function assertMinimal(diff: GraphDiff, routingChanges = true): void {
+/** Service keys of tcp workloads' load balancers: the only Services whose selector may move. */
+function loadBalancers(plan: Plan): Set<string> {
+    return new Set(
+        plan.resources
+            .filter((r) => (r.inputs as any).spec?.type === "LoadBalancer")
+            .map((r) => `${r.type}::${r.name}`),
+    );
+}
+
+export function assertMinimal(
+    diff: GraphDiff,
+    routingChanges = true,
+    lbs = new Set<string>(),
+): void {
     assert.deepStrictEqual(diff.created, [], "a shift must create nothing");
     assert.deepStrictEqual(diff.deleted, [], "a shift must delete nothing");
     for (const change of diff.changed) {
+        assert.doesNotMatch(change.key, DATA_TYPE, "a shift must not touch a data resource");
         if (ROUTING_TYPES.has(change.type)) continue;
         const allowed = ALLOWED_FIELDS[change.type];
         assert.ok(allowed, `${change.key} must not change (changed ${change.fields.join(", ")})`);
+        if (change.type === "kubernetes:core/v1:Service") {
+            assert.ok(
+                lbs.has(change.key),
+                `${change.key} is not a tcp load balancer: must not change`,
+            );
+        }
         for (const f of change.fields) assert.match(f, allowed, `${change.key}: ${f}`);
     }
     assert.strictEqual(
@@ -76,30 +102,55 @@ const STEPS: Record<string, Step> = {
     },
 };
 
+/** Stacks the invariant is checked on: the root prod stack, and it with every workload kind. */
+const STACKS: Record<string, ConfigEdit> = {
+    prod: () => undefined,
+    "prod + web, tcp, worker, cron": ALL_KINDS,
+};
+
 describe("a traffic change is minimal", () => {
-    for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
-        describe(kind, () => {
-            for (const [name, step] of Object.entries(STEPS)) {
-                it(name, async () => {
-                    const before = await planStack("prod", (c) => {
-                        variant(c);
-                        step.from(c);
-                    });
-                    // One `pulumi up` from `before`: the program orders it against that state.
-                    const after = await planAfter(
-                        "prod",
-                        (c) => {
+    for (const [stack, shape] of Object.entries(STACKS)) {
+        for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
+            describe(`${stack} (${kind})`, () => {
+                for (const [name, step] of Object.entries(STEPS)) {
+                    it(name, async () => {
+                        const before = await planStack("prod", (c) => {
+                            shape(c);
                             variant(c);
                             step.from(c);
-                            step.to(c);
-                        },
-                        before,
-                    );
-                    assertMinimal(diffPlans(before, after), step.routing?.(kind) ?? true);
-                });
-            }
-        });
+                        });
+                        // One `pulumi up` from `before`: the program orders it against that state.
+                        const after = await planAfter(
+                            "prod",
+                            (c) => {
+                                shape(c);
+                                variant(c);
+                                step.from(c);
+                                step.to(c);
+                            },
+                            before,
+                        );
+                        assertMinimal(
+                            diffPlans(before, after),
+                            step.routing?.(kind) ?? true,
+                            loadBalancers(before),
+                        );
+                    });
+                }
+            });
+        }
     }
+
+    it("flags a selector change on a Service that is not a tcp load balancer", () => {
+        const key = "kubernetes:core/v1:Service::nova-api-blue-service";
+        const diff = {
+            created: [],
+            deleted: [],
+            changed: [{ key, type: "kubernetes:core/v1:Service", fields: ["spec.selector.color"] }],
+        } as unknown as GraphDiff;
+        assert.throws(() => assertMinimal(diff, false), /is not a tcp load balancer/);
+        assert.doesNotThrow(() => assertMinimal(diff, false, new Set([key])));
+    });
 
     it("flags a change outside the allowed set (the check itself can fail)", async () => {
         const before = await planStack("prod");

@@ -81,11 +81,11 @@ describe("npm run shift", () => {
                 ),
         );
         assert.strictEqual(fs.readFileSync(file, "utf8"), original);
-        // Promoting a colour that has no image would route everything to nothing.
-        const noGreen = original.replace(/\n {8}green:\n {12}image: [^\n]+/, "");
+        // Promoting a colour that has no version would route everything to nothing.
+        const noGreen = original.replace(/\n {8}green:\n {12}version: [^\n]+/, "");
         assert.notStrictEqual(noGreen, original);
         fs.writeFileSync(file, noGreen);
-        assert.throws(() => shift(file, "promote"), /release:colors\.green\.image must be set/);
+        assert.throws(() => shift(file, "promote"), /release:colors\.green\.version must be set/);
         assert.strictEqual(fs.readFileSync(file, "utf8"), noGreen);
     });
 

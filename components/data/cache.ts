@@ -30,6 +30,12 @@ export class Cache extends pulumi.ComponentResource {
     public readonly redisUrl: pulumi.Output<string>;
     /** `host:port` of the primary endpoint (no credentials). */
     public readonly endpoint: pulumi.Output<string>;
+    /** Host, port and AUTH token (a Pulumi secret) for apps that take them apart. */
+    public readonly connection: {
+        readonly host: pulumi.Output<string>;
+        readonly port: string;
+        readonly password: pulumi.Output<string>;
+    };
 
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:data:Cache", name, {}, opts);
@@ -131,6 +137,11 @@ export class Cache extends pulumi.ComponentResource {
                 .apply(([host, t]) => redisUrl({ token: t, host, port: c.port })),
         );
         this.endpoint = pulumi.interpolate`${rg.primaryEndpointAddress}:${c.port}`;
+        this.connection = {
+            host: rg.primaryEndpointAddress,
+            port: String(c.port),
+            password: pulumi.secret(token.result),
+        };
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

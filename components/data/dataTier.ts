@@ -1,10 +1,16 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecret } from "../app/appSecret";
 import { Cache } from "./cache";
 import type { StackConfig } from "../../config";
 import type { CacheConfig, DatabaseConfig, NetworkConfig } from "../../config/data";
 import { Database } from "./database";
-import { datastoreSecretName, slug, type ReleaseVersion } from "../../decisions/dataNaming";
+import {
+    DATASTORE_KEYS,
+    datastoreSecretName,
+    slug,
+    type ReleaseVersion,
+} from "../../decisions/dataNaming";
 import { MetricsExporters, type ExporterTarget } from "../monitoring/metricsExporters";
 import { MigrationJob } from "./migrationJob";
 import { ReleaseSnapshot } from "./releaseSnapshot";
@@ -36,8 +42,10 @@ export interface DataTierArgs {
 export class DataTier extends pulumi.ComponentResource {
     public readonly database?: Database;
     public readonly cache?: Cache;
-    /** Name of the Secret holding DATABASE_URL / REDIS_URL, mounted by both colours. */
+    /** Name of the Secret holding the URLs and connection parts (DATASTORE_KEYS). */
     public readonly secretName: string;
+    /** That Secret: workloads wait for it before their pods start. */
+    public readonly secret: k8s.core.v1.Secret;
     /** Name of the Secret the migration Jobs mount (DATABASE_URL only). */
     public readonly migrationSecretName: string;
     public readonly snapshots: ReleaseSnapshot[] = [];
@@ -77,19 +85,29 @@ export class DataTier extends pulumi.ComponentResource {
             );
         }
 
+        // Every form a workload's data contract may ask for (DATASTORE_KEYS); workloads pick theirs.
+        const K = DATASTORE_KEYS;
         const data: Record<string, pulumi.Input<string>> = {};
         const pgTargets: ExporterTarget[] = [];
         if (this.database) {
             const db = this.database;
-            data.DATABASE_URL = db.databaseUrl;
+            const c = db.connection;
+            data[K.databaseUrl] = db.databaseUrl;
+            data[K.databaseUrlBase] = c.urlBase;
+            data[K.databaseHost] = c.host;
+            data[K.databasePort] = c.port;
+            data[K.databaseName] = c.dbName;
+            data[K.databaseUser] = c.username;
+            data[K.databasePassword] = c.password;
             pgTargets.push({
                 name: db.activeIdentifier,
                 role: "primary",
-                secretKey: "DATABASE_URL",
+                secretKey: K.databaseUrl,
             });
             db.replicaUrls.forEach((url, i) => {
-                const key = `DATABASE_REPLICA_${i + 1}_URL`;
+                const key = K.replicaUrl(i + 1);
                 data[key] = url;
+                data[K.replicaUrlBase(i + 1)] = c.replicaUrlBases[i];
                 pgTargets.push({
                     name: db.activeReplicaIdentifiers[i],
                     role: "replica",
@@ -97,7 +115,13 @@ export class DataTier extends pulumi.ComponentResource {
                 });
             });
         }
-        if (this.cache) data.REDIS_URL = this.cache.redisUrl;
+        if (this.cache) {
+            const c = this.cache.connection;
+            data[K.redisUrl] = this.cache.redisUrl;
+            data[K.redisHost] = c.host;
+            data[K.redisPort] = c.port;
+            data[K.redisPassword] = c.password;
+        }
 
         this.secretName = datastoreSecretName(args.app.name, [
             this.database?.activeIdentifier ?? "",
@@ -110,6 +134,7 @@ export class DataTier extends pulumi.ComponentResource {
             { secretName: this.secretName, namespace: args.namespace, data },
             child,
         );
+        this.secret = secret.secret;
         // Migrations read a Secret whose name never changes: a restore or rotation must not
         // change (and so re-run) a Job that already ran.
         this.migrationSecretName = `${args.app.name}-migrations`;

@@ -6,6 +6,7 @@ import {
     RDS_PASSWORD_SPECIALS,
     pitrInstanceId,
     postgresUrl,
+    postgresUrlBase,
     replicaInstanceId,
     restoredInstanceId,
 } from "../../decisions/dataNaming";
@@ -52,6 +53,19 @@ export class Database extends pulumi.ComponentResource {
     public readonly replicaUrls: pulumi.Output<string>[];
     /** `host:port` of the active primary (no credentials). */
     public readonly endpoint: pulumi.Output<string>;
+    /**
+     * The active primary's connection parts, and the URLs without a query string (for workloads
+     * that add their own parameters); password and URLs are Pulumi secrets.
+     */
+    public readonly connection: {
+        readonly host: pulumi.Output<string>;
+        readonly port: pulumi.Output<string>;
+        readonly dbName: string;
+        readonly username: string;
+        readonly password: pulumi.Output<string>;
+        readonly urlBase: pulumi.Output<string>;
+        readonly replicaUrlBases: pulumi.Output<string>[];
+    };
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:data:Database", name, {}, opts);
@@ -222,12 +236,12 @@ export class Database extends pulumi.ComponentResource {
         this.activeReplicaIdentifiers = active.replicas.map((_, i) =>
             replicaInstanceId(this.activeIdentifier, i + 1),
         );
-        const urlFor = (instance: aws.rds.Instance) =>
+        const urlFor = (instance: aws.rds.Instance, build = postgresUrl) =>
             pulumi.secret(
                 pulumi
                     .all([instance.address, instance.port, password.result])
                     .apply(([host, port, pass]) =>
-                        postgresUrl({
+                        build({
                             username: db.username,
                             password: pass,
                             host,
@@ -237,7 +251,16 @@ export class Database extends pulumi.ComponentResource {
                     ),
             );
         this.databaseUrl = urlFor(active.primary);
-        this.replicaUrls = active.replicas.map(urlFor);
+        this.replicaUrls = active.replicas.map((r) => urlFor(r));
+        this.connection = {
+            host: active.primary.address,
+            port: active.primary.port.apply(String),
+            dbName: db.dbName,
+            username: db.username,
+            password: secretPassword,
+            urlBase: urlFor(active.primary, postgresUrlBase),
+            replicaUrlBases: active.replicas.map((r) => urlFor(r, postgresUrlBase)),
+        };
         this.endpoint = pulumi.interpolate`${active.primary.address}:${active.primary.port}`;
 
         this.registerOutputs({

@@ -85,22 +85,47 @@ export function renderSummary(plan: Plan, file: string): string {
                 .join(" · "),
     );
     out.push("");
-    out.push("Colours:");
+    out.push("Colours (per workload):");
     for (const dep of byKind(plan, "Deployment")) {
         const color = get(dep.inputs, "metadata", "labels", "color") as string | undefined;
         if (!color) continue;
+        const name = get(dep.inputs, "metadata", "name");
+        const workload =
+            get(dep.inputs, "metadata", "labels", "app.kubernetes.io/component") ?? "?";
         const image = get(dep.inputs, "spec", "template", "spec", "containers", "0", "image");
         const replicas = get(dep.inputs, "spec", "replicas");
         const hpa = byKind(plan, "HorizontalPodAutoscaler").find(
-            (h) => get(h.inputs, "metadata", "labels", "color") === color,
+            (h) => get(h.inputs, "spec", "scaleTargetRef", "name") === name,
         );
         const bounds = hpa
             ? `HPA ${get(hpa.inputs, "spec", "minReplicas")}–${get(hpa.inputs, "spec", "maxReplicas")}`
             : "no HPA (scaled down)";
         const version = get(colors[color], "version") ?? "?";
         out.push(
-            `  ${color.padEnd(6)} ${String(weights[color] ?? 0).padStart(3)} %  ${String(image)}  (version ${version})  replicas ${replicas}  ${bounds}`,
+            `  ${color.padEnd(6)} ${String(weights[color] ?? 0).padStart(3)} %  ${String(workload).padEnd(10)} ${String(image)}  (version ${version})  replicas ${replicas}  ${bounds}`,
         );
+    }
+    for (const cron of byKind(plan, "CronJob")) {
+        const color = get(cron.inputs, "metadata", "labels", "color");
+        const suspended = get(cron.inputs, "spec", "suspend") === true;
+        out.push(
+            `  ${String(color).padEnd(6)} cron   ${String(get(cron.inputs, "metadata", "name"))} "${String(get(cron.inputs, "spec", "schedule"))}" ${suspended ? "suspended (not the stable colour)" : "runs (stable colour)"}`,
+        );
+    }
+    const lbs = byKind(plan, "Service").filter(
+        (s) => get(s.inputs, "spec", "type") === "LoadBalancer",
+    );
+    if (lbs.length > 0) {
+        out.push("");
+        out.push(
+            "TCP load balancers (L4 is not weighted: each follows the stable colour and switches at promotion or rollback):",
+        );
+        for (const lb of lbs) {
+            const port = get(lb.inputs, "spec", "ports", "0", "port");
+            out.push(
+                `  Service ${String(get(lb.inputs, "metadata", "name"))} :${String(port)} → ${String(get(lb.inputs, "spec", "selector", "color"))}`,
+            );
+        }
     }
     out.push("");
     out.push(`Routes (preview header ${plan.outputs.previewHeader ?? "?"}):`);

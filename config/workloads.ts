@@ -1,0 +1,512 @@
+// The workloads of a release: `release:workloads.<key>`. Each colour runs one version of all of them.
+// A workload sets only what differs from the shared defaults in `release:app` and
+// `release:autoscaling`; resolveWorkloads() merges the two into one plain object per workload.
+// A new kind goes in WORKLOAD_KINDS, KIND_FIELDS below, and a builder in decisions/workloadObjects.ts.
+import { z } from "zod";
+import {
+    DEFAULT_ENV_NAMES,
+    autoscalingFields,
+    dataContractSchema,
+    envNamesFields,
+    healthFields,
+    plainEnv,
+    probesSchema,
+    repository,
+    type ProbeTiming,
+} from "./app";
+import {
+    cpuQuantity,
+    dnsLabel,
+    envName,
+    hostname,
+    httpPath,
+    image,
+    int,
+    memoryQuantity,
+    oneOf,
+    pattern,
+} from "./rules";
+import type { CrossFieldRule } from "./types";
+
+export const WORKLOAD_KINDS = ["web", "tcp", "worker", "cron"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** Kinds with a Deployment, HPA and PDB per colour. */
+export const SCALABLE_KINDS: readonly WorkloadKind[] = ["web", "tcp", "worker"];
+
+/** Longest workload object name: "<name>-green" must fit a CronJob name (52 characters). */
+export const WORKLOAD_NAME_MAX = 46;
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/;
+
+/** Five-field cron schedule (minute hour day-of-month month day-of-week) or a @macro. */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+
+const stringList = () =>
+    z
+        .array(z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }), {
+            error: "must be a list of strings",
+        })
+        .min(1, { error: "must be a list of strings" });
+
+const partialResources = z.strictObject({
+    cpu: cpuQuantity().optional(),
+    memory: memoryQuantity().optional(),
+});
+
+export const workloadSchema = z.strictObject({
+    kind: oneOf(WORKLOAD_KINDS),
+    /** Object base name; default "<app.name>-<key>". Objects are "<name>-<color>". */
+    name: dnsLabel(WORKLOAD_NAME_MAX).optional(),
+    /** Image repository; the colour's version is the tag. Default release:app.repository. */
+    repository: repository().optional(),
+    /** A full pinned image used in every colour (a repository that does not follow the version). */
+    image: image().optional(),
+    command: stringList().optional(),
+    args: stringList().optional(),
+    port: int(1, 65535).optional(),
+    health: z.strictObject(mapOptional(healthFields)).optional(),
+    probes: probesSchema.optional(),
+    resources: z
+        .strictObject({
+            requests: partialResources.optional(),
+            limits: partialResources.optional(),
+        })
+        .optional(),
+    /** Merged over release:app.env; the workload's value wins. */
+    env: plainEnv().optional(),
+    /** Names from release:appSecrets this workload gets; default all of them. */
+    secrets: z.array(envName()).optional(),
+    corsOrigins: z.array(z.string({ error: "must be a string" })).optional(),
+    terminationGracePeriodSeconds: int(1, 3600).optional(),
+    preStopSleepSeconds: int(0, 300).optional(),
+    runAsUser: int(1, 2147483647).optional(),
+    autoscaling: z.strictObject(mapOptional(autoscalingFields)).optional(),
+    envNames: z.strictObject(mapOptional(envNamesFields)).optional(),
+    data: dataContractSchema.optional(),
+    // web
+    host: hostname().optional(),
+    pathPrefix: httpPath().optional(),
+    // tcp
+    servicePort: int(1, 65535).optional(),
+    loadBalancer: z
+        .strictObject({
+            scheme: oneOf(["internet-facing", "internal"] as const).optional(),
+            /** Client CIDRs allowed through the NLB; default any. */
+            sourceRanges: z.array(pattern(CIDR, "an IPv4 CIDR such as 203.0.113.0/24")).optional(),
+        })
+        .optional(),
+    // cron
+    schedule: pattern(CRON, 'a cron schedule such as "*/15 * * * *"').optional(),
+    timeZone: pattern(
+        /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/,
+        "an IANA time zone such as Etc/UTC",
+    ).optional(),
+    successfulJobsHistoryLimit: int(0, 100).optional(),
+    failedJobsHistoryLimit: int(0, 100).optional(),
+    startingDeadlineSeconds: int(10, 86400).optional(),
+    activeDeadlineSeconds: int(30, 86400).optional(),
+    backoffLimit: int(0, 10).optional(),
+});
+
+export const workloadsSchema = z
+    .record(
+        pattern(
+            /^[a-z]([-a-z0-9]{0,22}[a-z0-9])?$/,
+            "a workload key: a lowercase DNS label of at most 24 characters starting with a letter",
+        ),
+        workloadSchema,
+    )
+    .refine((w) => Object.keys(w).length > 0, { error: "must list at least one workload" });
+
+function mapOptional<T extends Record<string, z.ZodType>>(fields: T) {
+    return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+        [K in keyof T]: z.ZodOptional<T[K]>;
+    };
+}
+
+/** Fields that only some kinds accept; every other field applies to every kind. */
+const KIND_FIELDS: Record<string, readonly WorkloadKind[]> = {
+    host: ["web"],
+    pathPrefix: ["web"],
+    servicePort: ["tcp"],
+    loadBalancer: ["tcp"],
+    corsOrigins: ["web"],
+    schedule: ["cron"],
+    timeZone: ["cron"],
+    successfulJobsHistoryLimit: ["cron"],
+    failedJobsHistoryLimit: ["cron"],
+    startingDeadlineSeconds: ["cron"],
+    activeDeadlineSeconds: ["cron"],
+    backoffLimit: ["cron"],
+    autoscaling: SCALABLE_KINDS,
+    probes: SCALABLE_KINDS,
+    health: SCALABLE_KINDS,
+    preStopSleepSeconds: SCALABLE_KINDS,
+};
+
+/** Unset timings keep Kubernetes' defaults (timeout 1 s, no initial delay). */
+const DEFAULT_PROBES: Record<"startup" | "liveness" | "readiness", ProbeTiming> = {
+    startup: { periodSeconds: 5, failureThreshold: 30 },
+    liveness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+    readiness: { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+};
+
+export interface DatabaseContract {
+    url: string | false;
+    /** Query parameters after sslmode (which is always present, default require). */
+    params: Record<string, string>;
+    host: string | false;
+    port: string | false;
+    name: string | false;
+    user: string | false;
+    password: string | false;
+    replicaUrls: boolean;
+}
+
+export interface RedisContract {
+    url: string | false;
+    host: string | false;
+    port: string | false;
+    password: string | false;
+}
+
+export interface CronSettings {
+    schedule: string;
+    timeZone: string;
+    successfulJobsHistoryLimit: number;
+    failedJobsHistoryLimit: number;
+    startingDeadlineSeconds: number;
+    activeDeadlineSeconds: number;
+    backoffLimit: number;
+}
+
+/** One workload with every default applied: what the pure builders consume. */
+export interface Workload {
+    readonly key: string;
+    readonly kind: WorkloadKind;
+    /** Object base name; objects are "<name>-<color>". */
+    readonly name: string;
+    /** Repository the colour's version tags, or undefined when `image` is pinned. */
+    readonly repository?: string;
+    /** Full pinned image used in every colour. */
+    readonly pinnedImage?: string;
+    readonly command?: string[];
+    readonly args?: string[];
+    readonly port: number;
+    readonly health: { liveness: string; readiness: string; startup: string; metrics: string };
+    readonly probes: Record<"startup" | "liveness" | "readiness", ProbeTiming>;
+    readonly resources: {
+        requests: { cpu: string; memory: string };
+        limits: { cpu: string; memory: string };
+    };
+    readonly env: Record<string, string>;
+    /** release:appSecrets names this workload gets; undefined = all of them. */
+    readonly secrets?: string[];
+    readonly corsOrigins: string[];
+    readonly terminationGracePeriodSeconds: number;
+    readonly preStopSleepSeconds: number;
+    readonly runAsUser: number;
+    readonly autoscaling: {
+        baselineReplicas: number;
+        minReplicas: number;
+        maxReplicas: number;
+        targetCpuUtilization: number;
+        targetMemoryUtilization: number;
+        scaleDownStabilizationSeconds: number;
+    };
+    readonly envNames: {
+        port: string | false;
+        color: string | false;
+        version: string | false;
+        corsOrigins: string | false;
+    };
+    /** undefined: the workload reads no database (or the stack has none). */
+    readonly database?: DatabaseContract;
+    readonly redis?: RedisContract;
+    readonly host: string;
+    readonly pathPrefix: string;
+    readonly servicePort: number;
+    readonly loadBalancer: { scheme: "internet-facing" | "internal"; sourceRanges: string[] };
+    readonly cron?: CronSettings;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Cfg = any;
+
+function defined<T extends object>(o: T | undefined): Partial<T> {
+    return Object.fromEntries(
+        Object.entries(o ?? {}).filter(([, v]) => v !== undefined),
+    ) as Partial<T>;
+}
+
+function databaseContract(cfg: Cfg, w: Cfg): DatabaseContract | undefined {
+    if (!cfg.database) return undefined;
+    const merged = { ...defined(cfg.app?.data?.database), ...defined(w.data?.database) };
+    if (merged.enabled === false) return undefined;
+    return {
+        url: merged.url ?? "DATABASE_URL",
+        params: { ...(cfg.app?.data?.database?.params ?? {}), ...(w.data?.database?.params ?? {}) },
+        host: merged.host ?? false,
+        port: merged.port ?? false,
+        name: merged.name ?? false,
+        user: merged.user ?? false,
+        password: merged.password ?? false,
+        replicaUrls: merged.replicaUrls ?? true,
+    };
+}
+
+function redisContract(cfg: Cfg, w: Cfg): RedisContract | undefined {
+    if (!cfg.cache) return undefined;
+    const merged = { ...defined(cfg.app?.data?.redis), ...defined(w.data?.redis) };
+    if (merged.enabled === false) return undefined;
+    return {
+        url: merged.url ?? "REDIS_URL",
+        host: merged.host ?? false,
+        port: merged.port ?? false,
+        password: merged.password ?? false,
+    };
+}
+
+function probes(app: Cfg, w: Cfg): Workload["probes"] {
+    const out = {} as Workload["probes"];
+    for (const p of ["startup", "liveness", "readiness"] as const) {
+        out[p] = { ...DEFAULT_PROBES[p], ...defined(app.probes?.[p]), ...defined(w.probes?.[p]) };
+    }
+    return out;
+}
+
+/** Every workload of a parsed config with the app-level defaults applied, in config order. */
+export function resolveWorkloads(cfg: Cfg): Workload[] {
+    const app = cfg.app;
+    return Object.entries((cfg.workloads ?? {}) as Record<string, Cfg>).map(([key, w]) => {
+        const port = w.port ?? app.port;
+        return {
+            key,
+            kind: w.kind,
+            name: w.name ?? `${app.name}-${key}`,
+            repository: w.image ? undefined : (w.repository ?? app.repository),
+            pinnedImage: w.image,
+            command: w.command,
+            args: w.args,
+            port,
+            health: { ...app.health, ...defined(w.health) },
+            probes: probes(app, w),
+            resources: {
+                requests: { ...app.resources.requests, ...defined(w.resources?.requests) },
+                limits: { ...app.resources.limits, ...defined(w.resources?.limits) },
+            },
+            env: { ...app.env, ...(w.env ?? {}) },
+            secrets: w.secrets,
+            corsOrigins: w.corsOrigins ?? (w.kind === "web" ? app.corsOrigins : []),
+            terminationGracePeriodSeconds:
+                w.terminationGracePeriodSeconds ?? app.terminationGracePeriodSeconds,
+            preStopSleepSeconds: w.preStopSleepSeconds ?? app.preStopSleepSeconds,
+            runAsUser: w.runAsUser ?? app.runAsUser,
+            autoscaling: { ...cfg.autoscaling, ...defined(w.autoscaling) },
+            envNames: { ...DEFAULT_ENV_NAMES, ...defined(app.envNames), ...defined(w.envNames) },
+            database: databaseContract(cfg, w),
+            redis: redisContract(cfg, w),
+            host: w.host ?? app.host,
+            pathPrefix: w.pathPrefix ?? "/",
+            servicePort: w.servicePort ?? port,
+            loadBalancer: {
+                scheme: w.loadBalancer?.scheme ?? "internet-facing",
+                sourceRanges: w.loadBalancer?.sourceRanges ?? [],
+            },
+            cron:
+                w.kind === "cron"
+                    ? {
+                          schedule: w.schedule ?? "",
+                          timeZone: w.timeZone ?? "Etc/UTC",
+                          successfulJobsHistoryLimit: w.successfulJobsHistoryLimit ?? 3,
+                          failedJobsHistoryLimit: w.failedJobsHistoryLimit ?? 3,
+                          startingDeadlineSeconds: w.startingDeadlineSeconds ?? 300,
+                          activeDeadlineSeconds: w.activeDeadlineSeconds ?? 3600,
+                          backoffLimit: w.backoffLimit ?? 1,
+                      }
+                    : undefined,
+        };
+    });
+}
+
+/** The image a workload runs in a colour: its pinned image, else "<repository>:<version>". */
+export function workloadImage(w: Workload, version: string): string {
+    return w.pinnedImage ?? `${w.repository}:${version}`;
+}
+
+export const isScalable = (w: Workload): boolean => SCALABLE_KINDS.includes(w.kind);
+
+const SSL_MODES = ["require", "verify-ca", "verify-full"];
+
+type Issue = { path: (string | number)[]; input: unknown; message: string };
+
+/** Pure: every cross-field problem of the workloads (also called by tests). */
+export function workloadProblems(cfg: Cfg): Issue[] {
+    const out: Issue[] = [];
+    const add = (path: (string | number)[], input: unknown, message: string) =>
+        out.push({ path, input, message });
+    const raw = (cfg.workloads ?? {}) as Record<string, Cfg>;
+    const resolved = resolveWorkloads(cfg);
+    const names = new Map<string, string>();
+    const routes = new Map<string, string>();
+    for (const w of resolved) {
+        const at = (...p: (string | number)[]) => ["workloads", w.key, ...p];
+        const src = raw[w.key];
+        for (const [field, kinds] of Object.entries(KIND_FIELDS)) {
+            if (src[field] !== undefined && !kinds.includes(w.kind)) {
+                add(
+                    at(field),
+                    src[field],
+                    `must not be set on a ${w.kind} workload (it applies to ${kinds.join(", ")})`,
+                );
+            }
+        }
+        if (src.image && src.repository) {
+            add(
+                at("repository"),
+                src.repository,
+                `must not be set together with release:workloads.${w.key}.image (one image source)`,
+            );
+        }
+        if (!w.pinnedImage && !w.repository) {
+            add(
+                at("repository"),
+                undefined,
+                "must be set (or release:app.repository, or a pinned release:workloads." +
+                    w.key +
+                    ".image)",
+            );
+        }
+        if (w.name.length > WORKLOAD_NAME_MAX) {
+            add(
+                at("name"),
+                w.name,
+                `must be at most ${WORKLOAD_NAME_MAX} characters ("<name>-green" must fit a CronJob name); the default "<app.name>-<key>" is too long, so set a shorter name`,
+            );
+        }
+        const other = names.get(w.name);
+        if (other)
+            add(at("name"), w.name, `must differ from release:workloads.${other}'s object name`);
+        names.set(w.name, w.key);
+        if (w.kind === "cron" && !src.schedule) {
+            add(at("schedule"), undefined, "must be set on a cron workload");
+        }
+        if (w.kind === "web") {
+            const route = `${w.host}${w.pathPrefix}`;
+            const clash = routes.get(route);
+            if (clash)
+                add(
+                    at("pathPrefix"),
+                    w.pathPrefix,
+                    `must differ from release:workloads.${clash}'s on host ${w.host}`,
+                );
+            routes.set(route, w.key);
+        }
+        if (isScalable(w)) {
+            const a = w.autoscaling;
+            const where = src.autoscaling
+                ? `release:workloads.${w.key}.autoscaling`
+                : "release:autoscaling";
+            if (a.minReplicas > a.maxReplicas) {
+                add(
+                    src.autoscaling?.minReplicas !== undefined ||
+                        src.autoscaling?.maxReplicas !== undefined
+                        ? at("autoscaling", "minReplicas")
+                        : ["autoscaling", "minReplicas"],
+                    a.minReplicas,
+                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas})`,
+                );
+            }
+            if (a.baselineReplicas > a.maxReplicas) {
+                add(
+                    src.autoscaling?.baselineReplicas !== undefined ||
+                        src.autoscaling?.maxReplicas !== undefined
+                        ? at("autoscaling", "baselineReplicas")
+                        : ["autoscaling", "baselineReplicas"],
+                    a.baselineReplicas,
+                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas})`,
+                );
+            }
+            if (cfg.traffic && cfg.traffic.idleReplicas > a.maxReplicas) {
+                add(
+                    ["traffic", "idleReplicas"],
+                    cfg.traffic.idleReplicas,
+                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas}) of workload ${w.key}`,
+                );
+            }
+            if (w.preStopSleepSeconds >= w.terminationGracePeriodSeconds) {
+                const own =
+                    src.preStopSleepSeconds !== undefined ||
+                    src.terminationGracePeriodSeconds !== undefined;
+                add(
+                    own ? at("preStopSleepSeconds") : ["app", "preStopSleepSeconds"],
+                    w.preStopSleepSeconds,
+                    `must be shorter than ${own ? `release:workloads.${w.key}` : "release:app"}.terminationGracePeriodSeconds (${w.terminationGracePeriodSeconds}) so the app gets time to drain`,
+                );
+            }
+        }
+        for (const s of w.secrets ?? []) {
+            if (!(s in (cfg.appSecrets ?? {}))) {
+                add(at("secrets"), s, "must name keys of release:appSecrets");
+            }
+        }
+        if (src.data?.database && !cfg.database && src.data.database.enabled !== false) {
+            add(
+                at("data", "database"),
+                undefined,
+                "must not be set: the stack has no release:database",
+            );
+        }
+        if (src.data?.redis && !cfg.cache && src.data.redis.enabled !== false) {
+            add(at("data", "redis"), undefined, "must not be set: the stack has no release:cache");
+        }
+        const sslmode = w.database?.params.sslmode;
+        if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
+            add(
+                at("data", "database", "params", "sslmode"),
+                sslmode,
+                `must be one of ${SSL_MODES.join(", ")} (TLS for every connection, CL-03)`,
+            );
+        }
+        out.push(...envNameClashes(w, at));
+    }
+    return out;
+}
+
+/** Two injected env vars with one name would silently shadow each other. */
+function envNameClashes(
+    w: Workload,
+    at: (...p: (string | number)[]) => (string | number)[],
+): Issue[] {
+    const seen = new Map<string, string>();
+    const out: Issue[] = [];
+    const take = (name: string | false, what: string) => {
+        if (name === false) return;
+        const prev = seen.get(name);
+        if (prev) {
+            out.push({
+                path: at("data"),
+                input: name,
+                message: `must not inject ${name} twice (${prev} and ${what})`,
+            });
+        }
+        seen.set(name, what);
+    };
+    for (const [k, v] of Object.entries(w.envNames)) take(v, `envNames.${k}`);
+    for (const k of ["url", "host", "port", "name", "user", "password"] as const) {
+        take(w.database?.[k] ?? false, `data.database.${k}`);
+    }
+    for (const k of ["url", "host", "port", "password"] as const)
+        take(w.redis?.[k] ?? false, `data.redis.${k}`);
+    return out;
+}
+
+export const workloadRules: CrossFieldRule[] = [
+    function workloads(cfg, ctx) {
+        if (!cfg.workloads) return;
+        for (const p of workloadProblems(cfg)) {
+            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
+        }
+    },
+];
