@@ -84,11 +84,11 @@ describe("offline plan command", () => {
                 assert.match(text, /Traffic: blue 75 % \(stable\) · green 25 % \(canary\)/);
                 assert.match(
                     text,
-                    /blue\s+75 %\s+registry\.example\.com\/nova\/user-service:v1\.2\.3 .* replicas 5\s+HPA 5–10/,
+                    /blue\s+75 %\s+api\s+registry\.example\.com\/nova\/user-service:v1\.2\.3 .* replicas 5\s+HPA 5–10/,
                 );
                 assert.match(
                     text,
-                    /green\s+25 %\s+registry\.example\.com\/nova\/user-service:v1\.2\.4 .* replicas 3\s+HPA 3–10/,
+                    /green\s+25 %\s+api\s+registry\.example\.com\/nova\/user-service:v1\.2\.4 .* replicas 3\s+HPA 3–10/,
                 );
                 assert.match(text, /preview X-Preview-Color: green/);
                 assert.match(text, /\s\d+\s+kubernetes:apps\/v1:Deployment\n/);

@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import type { Plan } from "../scripts/lib/plan";
 import { ConfigError, parseStackConfig } from "../config";
+import { renderSummary } from "../scripts/lib/summary";
 import { byType, configProblems, inputs, planStack } from "./helpers";
 import { ALL_KINDS } from "./workloadFixtures";
 
@@ -259,6 +260,17 @@ describe("a release with web, tcp, worker and cron workloads", () => {
         assert.strictEqual(replicas("rtmp", "green"), 3);
         assert.strictEqual(replicas("worker", "green"), 3);
         assert.strictEqual(replicas("worker", "blue"), 3);
+    });
+
+    it("says in the plan summary that L4 follows the stable colour, and which CronJob runs", () => {
+        const text = renderSummary(plan, "Pulumi.prod.yaml");
+        assert.match(text, /L4 is not weighted: each follows the stable colour/);
+        assert.match(text, /Service nova-api-rtmp :1935 → blue/);
+        assert.match(text, /green\s+cron\s+nova-api-cleanup-green "0 3 \* \* \*" suspended/);
+        assert.match(
+            text,
+            /green\s+25 %\s+worker\s+registry\.example\.com\/nova\/user-service:v1\.2\.4/,
+        );
     });
 
     it("suspends the canary's CronJob and runs the stable one", () => {

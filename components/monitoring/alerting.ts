@@ -22,6 +22,11 @@ export interface AlertingArgs {
      * scrape, e.g. postgres-exporter, redis-exporter; default none.
      */
     readonly exporters?: readonly string[];
+    /**
+     * Further HTTP workloads of the release to scrape (their Services' `app.kubernetes.io/name` and
+     * metrics path), each with its own ServiceMonitor; the rules watch `rules.appName`. Default none.
+     */
+    readonly workloads?: readonly { readonly name: string; readonly metricsPath: string }[];
 }
 
 /**
@@ -95,6 +100,14 @@ export class Alerting extends pulumi.ComponentResource {
                 r.appName,
                 { port: "http", path: args.metricsPath ?? "/metrics" },
                 { podTargetLabels: ["color", "version"] },
+            ),
+            ...(args.workloads ?? []).map((w) =>
+                monitor(
+                    w.name,
+                    w.name,
+                    { port: "http", path: w.metricsPath },
+                    { podTargetLabels: ["color", "version"] },
+                ),
             ),
             ...(args.exporters ?? []).map((svc) =>
                 // The exporters label their pods role=primary|replica (components/monitoring/metricsExporters.ts).

@@ -101,8 +101,11 @@ export function renderSummary(plan: Plan, file: string): string {
             ? `HPA ${get(hpa.inputs, "spec", "minReplicas")}–${get(hpa.inputs, "spec", "maxReplicas")}`
             : "no HPA (scaled down)";
         const version = get(colors[color], "version") ?? "?";
+        // A tcp workload is not weighted: the stable colour carries all of it.
+        const kind = get(colors[color], "workloads", String(workload), "kind");
+        const share = kind === "tcp" ? (color === stable ? 100 : 0) : (weights[color] ?? 0);
         out.push(
-            `  ${color.padEnd(6)} ${String(weights[color] ?? 0).padStart(3)} %  ${String(workload).padEnd(10)} ${String(image)}  (version ${version})  replicas ${replicas}  ${bounds}`,
+            `  ${color.padEnd(6)} ${String(share).padStart(3)} %  ${String(workload).padEnd(10)} ${String(image)}  (version ${version})  replicas ${replicas}  ${bounds}`,
         );
     }
     for (const cron of byKind(plan, "CronJob")) {
