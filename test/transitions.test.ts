@@ -156,8 +156,8 @@ describe("the order of one update (prod, gateway-api)", () => {
             "pulumi:pulumi:StackReference::nova-api-previous-outputs",
         ]);
         assert.deepStrictEqual(shifted.reads, [
-            "kubernetes:apps/v1:Deployment::nova-api-previous-blue-live",
-            "kubernetes:apps/v1:Deployment::nova-api-previous-green-live",
+            "kubernetes:apps/v1:Deployment::nova-api-previous-api-blue-live",
+            "kubernetes:apps/v1:Deployment::nova-api-previous-api-green-live",
             "pulumi:pulumi:StackReference::nova-api-previous-outputs",
         ]);
     });
