@@ -43,6 +43,10 @@ function config(workloads: Record<string, unknown>, extra: Record<string, any> =
                       migration: { command: ["migrate"] },
                   },
                   cache: { replicationGroupId: "shop-staging" },
+                  cluster: {
+                      oidcProviderArn:
+                          "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/B1A2C3D4E5F60718293A4B5C6D7E8F90",
+                  },
               }
             : {}),
     });
