@@ -13,17 +13,12 @@ import {
     headerName,
     hostname,
     httpPath,
-    image,
-    imageVersion,
     int,
-    isSecurePlaceholder,
-    labelValue,
     memoryQuantity,
     oneOf,
     pattern,
     quantityValue,
     text,
-    versionLabelProblem,
 } from "./rules";
 import { progressionTrafficFields } from "./progression";
 import { canaryWeight } from "./traffic";
@@ -38,7 +33,7 @@ const resourceSpec = z.strictObject({
 
 /** Plain, non-secret environment; secret-looking names are refused with the way to set them. */
 export const plainEnv = () =>
-    z.record(envName(), z.string({ error: "must be a string" })).superRefine((env, ctx) => {
+    z.record(envName(), text()).superRefine((env, ctx) => {
         for (const key of Object.keys(env)) {
             if (SECRET_ENV_NAME.test(key) && !NOT_SECRET_ENV_NAME.test(key)) {
                 ctx.addIssue({

@@ -1,6 +1,8 @@
 // Pure traffic and capacity decisions. No Pulumi here: tests call these directly.
 
 // The split is defined with the schema that checks it; the program reads it from here.
+import type { Color } from "../config/app";
+import type { TrafficSplit } from "../config/traffic";
 export { otherColor, trafficSplit, type TrafficSplit } from "../config/traffic";
 
 /** Replicas needed to serve `weight` percent when `baseline` replicas serve 100 %. */
