@@ -2,8 +2,7 @@
 import { z } from "zod";
 import {
     ENV_NAME,
-    NOT_SECRET_ENV_NAME,
-    SECRET_ENV_NAME,
+    isSecretEnvName,
     bool,
     booleanish,
     cpuQuantity,
@@ -35,7 +34,7 @@ const resourceSpec = z.strictObject({
 export const plainEnv = () =>
     z.record(envName(), text()).superRefine((env, ctx) => {
         for (const key of Object.keys(env)) {
-            if (SECRET_ENV_NAME.test(key) && !NOT_SECRET_ENV_NAME.test(key)) {
+            if (isSecretEnvName(key)) {
                 ctx.addIssue({
                     code: "custom",
                     path: [key],

@@ -26,6 +26,11 @@ import { backupSchema } from "./backup";
 import { bool, image, int, oneOf, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
 
+/** PostgreSQL floor (CL-35: 15+, 16+ preferred, so 16 is the default); the policy pack's rds-engine-version default matches. */
+export const POSTGRES_MIN_MAJOR = 15;
+/** Redis floor (CL-35: 7+). */
+export const REDIS_MIN_MAJOR = 7;
+
 /** Minimum prod backup retention (runbook 000: 7 daily + weeks of history; PITR for CL-31). */
 export const PROD_MIN_BACKUP_RETENTION_DAYS = 14;
 
@@ -93,7 +98,7 @@ export const networkSchema = z.strictObject({
 export const databaseSchema = z.strictObject({
     /** RDS identifier of the primary; snapshots are named `<identifier>-pre-<version>`. */
     identifier: rdsId(),
-    engineVersion: engineVersion(16, "PostgreSQL").default("16"),
+    engineVersion: engineVersion(POSTGRES_MIN_MAJOR, "PostgreSQL").default("16"),
     instanceClass: pattern(
         /^db\.[a-z0-9]+\.[a-z0-9]+$/,
         'an RDS instance class such as "db.r6g.large"',
@@ -168,7 +173,7 @@ export const cacheSchema = z.strictObject({
         /^(?=.{1,40}$)[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$/,
         "1–40 lowercase letters, digits and single hyphens, starting with a letter",
     ),
-    engineVersion: engineVersion(7, "Redis").default("7.1"),
+    engineVersion: engineVersion(REDIS_MIN_MAJOR, "Redis").default("7.1"),
     nodeType: pattern(
         /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
         'a cache node type such as "cache.r7g.large"',

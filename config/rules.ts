@@ -203,12 +203,22 @@ export const image = () =>
             if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
         });
 
-/** Environment variable names that are secrets by convention (CL-01). */
-export const SECRET_ENV_NAME =
-    /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL)/i;
+/**
+ * Environment-variable names that hold credentials (CL-01). A copy of the policy pack's list
+ * (policies/secretNames.ts: the pack imports nothing from here); test/consistency.test.ts holds
+ * the two equal, so a name the config accepts as plain env is one the pack accepts too.
+ */
+export const SECRET_ENV_PATTERN =
+    "(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL|CONNECTION_STRING|DSN)";
+/** Names that match it but hold no credential: token lifetimes such as JWT_EXPIRES_IN=7d. */
+export const NOT_SECRET_ENV_PATTERN = "_EXPIRES_IN$";
 
-/** Names that match SECRET_ENV_NAME but hold no credential, e.g. REFRESH_TOKEN_EXPIRES_IN=30d. */
-export const NOT_SECRET_ENV_NAME = /_EXPIRES_IN$/i;
+const SECRET_ENV = new RegExp(SECRET_ENV_PATTERN, "i");
+const NOT_SECRET_ENV = new RegExp(NOT_SECRET_ENV_PATTERN, "i");
+
+export function isSecretEnvName(name: string): boolean {
+    return SECRET_ENV.test(name) && !NOT_SECRET_ENV.test(name);
+}
 
 /** Version label for an image: its tag, or "sha256-" plus the digest's first 12 hex digits. */
 export function imageVersion(image: string): string {

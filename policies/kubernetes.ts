@@ -20,6 +20,7 @@ import {
     type Props,
     type Report,
 } from "./util";
+import { isSecretEnvName, NOT_SECRET_ENV_PATTERN, SECRET_ENV_PATTERN } from "./secretNames";
 
 type WorkloadCheck = (props: Props, args: Args, report: Report) => void;
 
@@ -125,9 +126,20 @@ export const restrictedSecurityContext: ResourceValidationPolicy = {
     }),
 };
 
-/** Names that hold secrets; mirrors config/rules.ts SECRET_ENV_NAME. */
-export const DEFAULT_SECRET_ENV_PATTERN =
-    "(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DATABASE_URL|REDIS_URL|CONNECTION_STRING|DSN)";
+/** Names that hold secrets: the list the stack config checks too (secretNames.ts). */
+export const DEFAULT_SECRET_ENV_PATTERN = SECRET_ENV_PATTERN;
+
+/**
+ * `$(VAR)?k=v&…` where VAR was read from a Secret earlier in the same container: Kubernetes expands
+ * it at start, so the credential stays in the Secret and only URL parameters are literal.
+ */
+export function expandsSecret(value: string, fromSecret: ReadonlySet<string>): boolean {
+    const m =
+        /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)(\?[A-Za-z0-9_.~%-]+=[A-Za-z0-9_.~%-]*(&[A-Za-z0-9_.~%-]+=[A-Za-z0-9_.~%-]*)*)?$/.exec(
+            value,
+        );
+    return m !== null && fromSecret.has(m[1]);
+}
 
 export const noLiteralSecretEnv: ResourceValidationPolicy = {
     name: "k8s-no-literal-secret-env",
@@ -140,14 +152,29 @@ export const noLiteralSecretEnv: ResourceValidationPolicy = {
                 default: DEFAULT_SECRET_ENV_PATTERN,
                 description: "Case-insensitive regular expression for secret-looking names.",
             },
+            notNamePattern: {
+                type: "string",
+                default: NOT_SECRET_ENV_PATTERN,
+                description:
+                    "Case-insensitive regular expression for names that match namePattern but hold no credential (token lifetimes); empty for none.",
+            },
         },
     },
     validateResource: forWorkloads((props, args, report) => {
-        const { namePattern } = args.getConfig<{ namePattern: string }>();
-        const re = new RegExp(namePattern, "i");
+        const { namePattern, notNamePattern } = args.getConfig<{
+            namePattern: string;
+            notNamePattern: string;
+        }>();
         for (const { c, label } of containersOf(podSpecOf(props))) {
+            const fromSecret = new Set<string>();
             for (const e of c.env ?? []) {
-                if (re.test(e.name) && e.value !== undefined && e.valueFrom === undefined) {
+                if (e.valueFrom?.secretKeyRef) fromSecret.add(e.name);
+                if (
+                    isSecretEnvName(e.name, namePattern, notNamePattern) &&
+                    e.value !== undefined &&
+                    e.valueFrom === undefined &&
+                    !expandsSecret(e.value, fromSecret)
+                ) {
                     report(
                         `${label} env ${e.name} must come from a Secret (valueFrom.secretKeyRef), not a literal value`,
                     );

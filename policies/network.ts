@@ -144,6 +144,18 @@ function dataStoreGroups(resources: PolicyResource[]) {
     return out;
 }
 
+/** Tag the program puts on a data store's security group: the app security group it admits. */
+export const APP_SG_TAG = "release/app-security-group";
+
+function declaredAppGroups(groups: PolicyResource[]): Set<string> {
+    const out = new Set<string>();
+    for (const g of groups) {
+        const tag = (g.props.tags as Record<string, unknown> | undefined)?.[APP_SG_TAG];
+        if (typeof tag === "string" && tag !== "") out.add(tag);
+    }
+    return out;
+}
+
 export const dataStoresAppOnly: StackValidationPolicy = {
     name: "network-data-stores-app-only",
     description:
@@ -154,7 +166,8 @@ export const dataStoresAppOnly: StackValidationPolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "Allowed source security groups; empty allows any group but no CIDR.",
+                description:
+                    "Allowed source security groups for every stack; empty: each data store's security group admits only the group its release/app-security-group tag names (and all of a stack's stores name the same one).",
             },
         },
     },
@@ -162,6 +175,12 @@ export const dataStoresAppOnly: StackValidationPolicy = {
         const stores = dataStoreGroups(args.resources);
         if (stores.length === 0) args.notApplicable("no database or cache in the stack");
         const { appSecurityGroupIds } = args.getConfig<{ appSecurityGroupIds: string[] }>();
+        const declared = declaredAppGroups(stores.flatMap((s) => s.groups));
+        if (appSecurityGroupIds.length === 0 && declared.size > 1) {
+            report(
+                `Data stores must admit one app security group per stack (their ${APP_SG_TAG} tags name ${[...declared].sort().join(", ")})`,
+            );
+        }
         const checked = new Set<PolicyResource>();
         for (const { store, groups, key } of stores) {
             const label = `${store.type.split(":").pop()} ${store.props.identifier ?? store.props.replicationGroupId ?? store.name}`;
@@ -190,8 +209,12 @@ export const dataStoresAppOnly: StackValidationPolicy = {
                             sg.urn,
                         );
                     }
+                    const allowed =
+                        appSecurityGroupIds.length > 0
+                            ? appSecurityGroupIds
+                            : [...declaredAppGroups([sg])];
                     const foreign = i.sourceGroups.filter(
-                        (g) => appSecurityGroupIds.length > 0 && !appSecurityGroupIds.includes(g),
+                        (g) => allowed.length > 0 && !allowed.includes(g),
                     );
                     if (foreign.length > 0) {
                         report(

@@ -40,7 +40,7 @@ export const keyOf = (r: { type: string; name: string }) => `${r.type}::${r.name
 export interface Container {
     name?: string;
     image?: string;
-    env?: { name: string; value?: string; valueFrom?: unknown }[];
+    env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: unknown } }[];
     resources?: { requests?: Props; limits?: Props };
     livenessProbe?: unknown;
     readinessProbe?: unknown;

@@ -83,10 +83,10 @@ const cases: Case[] = [
         'release:database.backupWindow must be at least 30 minutes long (got "00:30-00:45")',
     ],
     [
-        "PostgreSQL 15",
+        "PostgreSQL 14",
         "prod",
-        (c) => (c.database.engineVersion = "15.7"),
-        'release:database.engineVersion must be PostgreSQL 16 or later (CL-35) (got "15.7")',
+        (c) => (c.database.engineVersion = "14.11"),
+        'release:database.engineVersion must be PostgreSQL 15 or later (CL-35) (got "14.11")',
     ],
     [
         "single-AZ prod database",

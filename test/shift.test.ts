@@ -4,9 +4,10 @@
 import * as assert from "assert";
 import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
 import type { Plan } from "../scripts/lib/plan";
+import { loadStackInput } from "../scripts/lib/stackFile";
 import { planAfter, planStack, type ConfigEdit } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
-import { ALL_KINDS } from "./workloadFixtures";
+import { ALL_KINDS, EXAMPLE_STACKS } from "./workloadFixtures";
 
 const ROUTING_TYPES = new Set([
     "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
@@ -108,34 +109,74 @@ const STACKS: Record<string, ConfigEdit> = {
     "prod + web, tcp, worker, cron": ALL_KINDS,
 };
 
+/** Router kinds an example is planned with: each replaces the example's own router. */
+const EXAMPLE_ROUTERS: Record<string, ConfigEdit> = {
+    ...ROUTER_VARIANTS,
+    "gateway-api": (c) => (c.router = { kind: "gateway-api", tls: { secretName: "example-tls" } }),
+};
+/**
+ * Shift, promotion and rollback on an example, from its first canary step: prod refuses a weight
+ * off `traffic.steps`, so the steps come from the example's own.
+ */
+function exampleSteps(first: number, second: number): Record<string, Step> {
+    const at = (w: number) => (c: Record<string, any>) => (c.traffic.canaryWeight = w);
+    return {
+        [`shift ${first} → ${second}`]: { from: at(first), to: at(second) },
+        [`promotion (green at ${first} → green stable)`]: {
+            from: at(first),
+            to: (c) => {
+                c.traffic.stable = "green";
+                c.traffic.canaryWeight = 0;
+            },
+        },
+        [`rollback (${first} → 0)`]: { from: at(first), to: at(0) },
+    };
+}
+
+async function checkStep(
+    stack: string,
+    shape: ConfigEdit,
+    kind: string,
+    variant: ConfigEdit,
+    step: Step,
+) {
+    const before = await planStack(stack, (c) => {
+        shape(c);
+        variant(c);
+        step.from(c);
+    });
+    // One `pulumi up` from `before`: the program orders it against that state.
+    const after = await planAfter(
+        stack,
+        (c) => {
+            shape(c);
+            variant(c);
+            step.from(c);
+            step.to(c);
+        },
+        before,
+    );
+    assertMinimal(diffPlans(before, after), step.routing?.(kind) ?? true, loadBalancers(before));
+}
+
 describe("a traffic change is minimal", () => {
     for (const [stack, shape] of Object.entries(STACKS)) {
         for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
             describe(`${stack} (${kind})`, () => {
                 for (const [name, step] of Object.entries(STEPS)) {
-                    it(name, async () => {
-                        const before = await planStack("prod", (c) => {
-                            shape(c);
-                            variant(c);
-                            step.from(c);
-                        });
-                        // One `pulumi up` from `before`: the program orders it against that state.
-                        const after = await planAfter(
-                            "prod",
-                            (c) => {
-                                shape(c);
-                                variant(c);
-                                step.from(c);
-                                step.to(c);
-                            },
-                            before,
-                        );
-                        assertMinimal(
-                            diffPlans(before, after),
-                            step.routing?.(kind) ?? true,
-                            loadBalancers(before),
-                        );
-                    });
+                    it(name, () => checkStep("prod", shape, kind, variant, step));
+                }
+            });
+        }
+    }
+
+    for (const file of EXAMPLE_STACKS) {
+        for (const [kind, variant] of Object.entries(EXAMPLE_ROUTERS)) {
+            describe(`${file} (${kind})`, () => {
+                const steps = (loadStackInput(file).config["release:traffic"] as any).steps;
+                const weights = steps.map((s: { weight: number }) => s.weight);
+                for (const [name, step] of Object.entries(exampleSteps(weights[0], weights[1]))) {
+                    it(name, () => checkStep(file, () => undefined, kind, variant, step));
                 }
             });
         }

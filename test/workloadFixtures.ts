@@ -1,4 +1,6 @@
 // Config edits the tests share: the root prod stack grown to every workload kind.
+import * as fs from "fs";
+import * as path from "path";
 import type { ConfigEdit } from "./helpers";
 
 /** Nova's API plus an RTMP ingest, a queue worker, a nightly cron and an admin web frontend. */
@@ -25,3 +27,16 @@ export const ALL_KINDS: ConfigEdit = (c) => {
         command: ["./user-service", "cleanup"],
     };
 };
+
+export const EXAMPLES_DIR = path.join(__dirname, "..", "examples");
+
+/** Every example stack file, as a path the plan command takes. */
+export const EXAMPLE_STACKS: string[] = fs
+    .readdirSync(EXAMPLES_DIR)
+    .sort()
+    .flatMap((system) =>
+        fs
+            .readdirSync(path.join(EXAMPLES_DIR, system))
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => path.join("examples", system, f)),
+    );

@@ -3,6 +3,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Tag on a data store's security group naming the app security group it admits. */
+export const APP_SECURITY_GROUP_TAG = "release/app-security-group";
+
 export interface AppOnlySecurityGroupArgs {
     /** Security group name in AWS. */
     readonly groupName: string;
@@ -27,7 +30,9 @@ export function appOnlySecurityGroup(
             name: args.groupName,
             description: args.description,
             vpcId: args.vpcId,
-            tags: args.tags,
+            // Declares the one allowed source, so the policy pack checks every stack against its
+            // own app security group without a per-stack pack config.
+            tags: { ...args.tags, [APP_SECURITY_GROUP_TAG]: args.appSecurityGroupId },
         },
         { parent },
     );

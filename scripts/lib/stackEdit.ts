@@ -3,7 +3,8 @@
 import { planProgram, type Plan } from "./plan";
 import { loadStackInput, planRequest, type StackInput } from "./stackFile";
 
-export type StackName = "staging" | "prod";
+/** A root stack name (staging, prod) or a stack file path such as examples/notevault/Pulumi.prod.yaml. */
+export type StackName = string;
 /** Config keyed without the namespace: cfg.traffic.canaryWeight = 50. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ConfigEdit = (cfg: Record<string, any>) => void;
