@@ -17,7 +17,6 @@ import {
 } from "../scripts/lib/policyRunner";
 import { policies } from "../policies/policies";
 import { SECRET_MARKER } from "../policies/util";
-import { loadStackInput } from "../scripts/lib/stackFile";
 import { planStack, type StackName } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
 
