@@ -35,6 +35,20 @@ const isSecure = (v: unknown) =>
     Object.keys(v).length === 1 &&
     typeof (v as { secure?: unknown }).secure === "string";
 
+/**
+ * Settings whose values are names, not credentials: the env var names of a workload's data
+ * contract (`data.redis.password: REDIS_PASSWORD`), the injected env names, and the list of
+ * `appSecrets` keys a workload mounts (`workloads.<key>.secrets`).
+ */
+function namesACredential(path: string[]): boolean {
+    const inApp = path[0] === "app" || path[0] === "workloads";
+    if (!inApp) return false;
+    const at = path.indexOf("data");
+    if (at >= 0 && ["database", "redis"].includes(path[at + 1])) return true;
+    if (path.includes("envNames")) return true;
+    return path[0] === "workloads" && path[2] === "secrets";
+}
+
 function walk(
     value: unknown,
     path: string[],
@@ -55,6 +69,7 @@ function walk(
     const key = [...path].reverse().find((p) => !/^\d+$/.test(p)) ?? "";
     // Env names like JWT_SECRET have their own schema rule: move them to appSecrets.
     const inEnv = path.slice(0, -1).includes("env");
+    if (!inSecretSection && namesACredential(path)) return;
     if (inSecretSection) {
         out.push({ path, why: `every value of release:${path[0]} is a credential` });
     } else if (!inEnv && CREDENTIAL_KEY.test(key) && !CREDENTIAL_REFERENCE.test(key)) {
