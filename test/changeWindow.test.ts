@@ -86,8 +86,7 @@ describe("change window", () => {
             shifted.config["release:traffic"].canaryWeight = 50;
             assert.strictEqual(isRollback(before, shifted), false);
             const sneaky = structuredClone(rolledBack);
-            sneaky.config["release:colors"].green.image =
-                "registry.example.com/nova/user-service:v9";
+            sneaky.config["release:colors"].green.version = "v9";
             assert.strictEqual(isRollback(before, sneaky), false);
         });
     });

@@ -28,8 +28,8 @@ const CONFIG_CASES: Case[] = [
     },
     {
         name: "command substitution in the repository",
-        edit: (c) => (c["release:colors"].green.image = "registry.example.com/$(id)/api:v1.2.4"),
-        expect: /^release:colors\.green\.image must be an image reference \[registry\[:port\]\/\]repository\[:tag\]\[@algorithm:hex\] .*\(got "registry\.example\.com\/\$\(id\)\/api:v1\.2\.4"\)$/,
+        edit: (c) => (c["release:workloads"].api.image = "registry.example.com/$(id)/api:v1.2.4"),
+        expect: /^release:workloads\.api\.image must be an image reference \[registry\[:port\]\/\]repository\[:tag\]\[@algorithm:hex\] .*\(got "registry\.example\.com\/\$\(id\)\/api:v1\.2\.4"\)$/,
     },
     {
         name: "short digest",
@@ -38,8 +38,8 @@ const CONFIG_CASES: Case[] = [
     },
     {
         name: "a tag that is no label value (it becomes the version label)",
-        edit: (c) => (c["release:colors"].blue.image = "registry.example.com/nova/api:v1.2.4-"),
-        expect: "release:colors.blue.image must have a tag that is a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), because the tag becomes the version label; or set the colour's version explicitly (the tag \"v1.2.4-\" is not) (got \"registry.example.com/nova/api:v1.2.4-\")",
+        edit: (c) => (c["release:colors"].blue.version = "v1.2.4-"),
+        expect: "release:colors.blue.version must be an image tag that is also a label value (1–63 letters, digits, '.', '_', '-') (got \"v1.2.4-\")",
     },
     // Derived names and label values.
     {
@@ -142,13 +142,12 @@ const VALID_EDITS: [string, (c: Config) => void][] = [
     [
         "a digest-pinned image with a tag",
         (c) =>
-            (c["release:colors"].green.image =
+            (c["release:workloads"].api.image =
                 `registry.example.com/nova/user-service:v1.2.4@sha256:${digest}`),
     ],
     [
         "a registry with a port",
-        (c) =>
-            (c["release:colors"].blue.image = "registry.example.com:5000/nova/user-service:v1.2.3"),
+        (c) => (c["release:app"].repository = "registry.example.com:5000/nova/user-service"),
     ],
     ["fractional quantities", (c) => (c["release:app"].resources.limits.memory = "0.5Gi")],
 ];

@@ -9,7 +9,7 @@ import { reviewPlans, renderText } from "../scripts/lib/planDiff";
 import { planStack, runPlanCli } from "./helpers";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const NEXT = "registry.example.com/nova/user-service:v1.2.5";
+const NEXT = "v1.2.5";
 
 function liveImage(review: ReturnType<typeof reviewPlans>) {
     return review.dangers.filter((d) => d.kind === "live-image").map((d) => d.key);
@@ -20,7 +20,7 @@ describe("plan diff: new code on a colour that takes traffic", function () {
 
     it("marks the canary (25 % in the base) getting a new image", async () => {
         const before = await planStack("prod");
-        const after = await planStack("prod", (c) => (c.colors.green.image = NEXT));
+        const after = await planStack("prod", (c) => (c.colors.green.version = NEXT));
         const review = reviewPlans(before, after, "base");
         assert.deepStrictEqual(liveImage(review), [`${DEPLOYMENT}::nova-api-green-deployment`]);
         const danger = review.dangers.find((d) => d.kind === "live-image")!;
@@ -45,7 +45,7 @@ describe("plan diff: new code on a colour that takes traffic", function () {
         const before = await planStack("prod", idle);
         const after = await planStack("prod", (c) => {
             idle(c);
-            c.colors.green.image = NEXT;
+            c.colors.green.version = NEXT;
         });
         const review = reviewPlans(before, after, "base");
         assert.ok(
@@ -63,7 +63,7 @@ describe("plan diff: new code on a colour that takes traffic", function () {
             const doc = parse(
                 fs.readFileSync(path.resolve(__dirname, "../Pulumi.prod.yaml"), "utf8"),
             );
-            doc.config["release:colors"].green.image = NEXT;
+            doc.config["release:colors"].green.version = NEXT;
             const file = path.join(dir, "Pulumi.prod.yaml");
             fs.writeFileSync(file, stringify(doc));
             const res = runPlanCli([file, "--diff", path.join(base, "plan.json"), "--out", dir]);
