@@ -4,11 +4,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { COLORS, parseStackConfig, resolveWorkloads } from "../config";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import type { Plan } from "../scripts/lib/plan";
 import { planAfter, planStack, type ConfigEdit } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
 import { describeShortfall, walkTransition } from "./transitions";
+import { ALL_KINDS } from "./workloadFixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -33,23 +35,44 @@ interface Release {
     steps: number[];
 }
 
-function releaseOf(stack: string): Release {
+function releaseOf(stack: string, extra?: ConfigEdit): Release {
     const input = loadStackInput(stack);
     const config: Record<string, any> = Object.fromEntries(
         Object.entries(input.config)
             .filter(([k]) => k.startsWith(`${input.project}:`))
-            .map(([k, v]) => [k.slice(input.project.length + 1), v]),
+            .map(([k, v]) => [k.slice(input.project.length + 1), structuredClone(v)]),
     );
+    extra?.(config);
     const declared = (config.traffic?.steps as { weight: number }[] | undefined)?.map(
         (s) => s.weight,
     );
     return { config, steps: declared ?? [5, 25, 50, 100] };
 }
 
-/** Replicas each routed Service needs at 100 %: its workload's baseline. */
-function baselines(config: Record<string, any>): (service: string) => number {
-    const shared = config.autoscaling?.baselineReplicas ?? 2;
-    return () => shared;
+/** Replicas each workload colour's Deployment (`namespace/name`) needs at 100 %: its baseline. */
+function baselines(stack: string, edit: ConfigEdit): (deployment: string) => number {
+    const input = loadStackInput(stack);
+    const prefix = `${input.project}:`;
+    const raw: Record<string, any> = Object.fromEntries(
+        Object.entries(input.config)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), structuredClone(v)]),
+    );
+    edit(raw);
+    const cfg = parseStackConfig(raw);
+    const byDeployment = new Map(
+        resolveWorkloads(cfg).flatMap((w) =>
+            COLORS.map((c) => [
+                `${cfg.app.namespace}/${w.name}-${c}`,
+                w.autoscaling.baselineReplicas,
+            ]),
+        ),
+    );
+    return (deployment) => {
+        const b = byDeployment.get(deployment);
+        if (b === undefined) throw new Error(`${deployment} is no workload colour of ${stack}`);
+        return b;
+    };
 }
 
 interface Transition {
@@ -99,18 +122,30 @@ function transitions(steps: number[]): Transition[] {
     return out;
 }
 
-for (const stack of stackFiles()) {
-    const label = path.relative(ROOT, stack) || stack;
-    const release = releaseOf(stack);
-    for (const [kind, variant] of Object.entries(ROUTER_VARIANTS)) {
+/** Every stack file, plus prod grown to every workload kind (web, tcp, worker, cron). */
+const STACKS: { stack: string; label: string; extra?: ConfigEdit }[] = [
+    ...stackFiles().map((stack) => ({ stack, label: path.relative(ROOT, stack) || stack })),
+    { stack: "prod", label: "prod + web, tcp, worker, cron", extra: ALL_KINDS },
+];
+
+for (const { stack, label, extra } of STACKS) {
+    const release = releaseOf(stack, extra);
+    // Router kinds matter only to web workloads; a stack without any keeps its own.
+    const web = resolveWorkloads(parseStackConfig(release.config)).some((w) => w.kind === "web");
+    const kinds = web ? Object.entries(ROUTER_VARIANTS) : [["its own router", () => undefined]];
+    // The grown stack shows the other kinds; one router kind is enough for it.
+    for (const [kind, variant] of (extra ? kinds.slice(0, 1) : kinds) as [string, ConfigEdit][]) {
         describe(`release transitions: ${label}, ${kind}`, () => {
             const plans = new Map<string, Plan>();
             const list = transitions(release.steps);
+            const base: ConfigEdit = (c) => {
+                extra?.(c);
+                variant(c);
+                Object.assign(c.traffic, { stable: "blue", canaryWeight: 0 });
+            };
+            let baseline: (deployment: string) => number;
             before(async () => {
-                const base: ConfigEdit = (c) => {
-                    variant(c);
-                    Object.assign(c.traffic, { stable: "blue", canaryWeight: 0 });
-                };
+                baseline = baselines(stack, base);
                 // The first deployment: no previous outputs.
                 plans.set("blue at 100", await planAfter(stack, base, undefined));
                 for (const t of list) {
@@ -127,7 +162,7 @@ for (const stack of stackFiles()) {
                 it(t.name, () => {
                     const prev = plans.get(t.from)!;
                     const next = plans.get(t.name)!;
-                    const shortfalls = walkTransition(prev, next, baselines(release.config));
+                    const shortfalls = walkTransition(prev, next, baseline);
                     assert.deepStrictEqual(shortfalls.map(describeShortfall), []);
                 });
             }
