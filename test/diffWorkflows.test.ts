@@ -49,7 +49,12 @@ describe("CI workflows", () => {
         const { doc } = load("preview.yml");
         assert.ok(doc.on.pull_request);
         const job = doc.jobs.preview;
-        assert.deepStrictEqual(job.strategy.matrix.stack, ["staging", "prod"]);
+        // The matrix is the stack files, listed by the `stacks` job.
+        assert.strictEqual(job.needs, "stacks");
+        assert.strictEqual(
+            job.strategy.matrix.stack,
+            "${{ fromJSON(needs.stacks.outputs.stacks) }}",
+        );
         assert.strictEqual(job.permissions["id-token"], "write");
         const pulumi = step(doc, "preview", "pulumi/actions");
         assert.strictEqual(pulumi.with.command, "preview");
