@@ -10,6 +10,8 @@ export default tseslint.config(
             "out/**",
             "bin/**",
             "policies/node_modules/**",
+            ".stryker-tmp/**",
+            "reports/**",
             "**/*.mjs",
             "**/*.js",
         ],

@@ -11,6 +11,14 @@ export { planAfter, type ConfigEdit, type StackName } from "../scripts/lib/stack
 /** Plans by exact config: the program is deterministic, so identical configs share one run. */
 const planCache = new Map<string, Promise<Plan>>();
 
+/**
+ * Under mutation testing the cache is off. StrykerJS switches mutants inside one test process and
+ * records which tests run which code: a shared plan would be stale under the next mutant, and a
+ * test served from the cache would not be counted as covering the code that built the plan.
+ * Its instrumented code keeps its state in this global, which a plain mocha run never sets.
+ */
+const planCacheEnabled = () => !("__stryker__" in globalThis);
+
 export async function planStack(
     stack: StackName,
     edit?: ConfigEdit,
@@ -22,7 +30,7 @@ export async function planStack(
     const secretKeys = [...input.secretKeys, ...secret.map((k) => `${input.project}:${k}`)];
     const run = () => planProgram(planRequest(input, { config, registered, secretKeys }));
     // A caller watching registrations needs a real run.
-    if (registered) return run();
+    if (registered || !planCacheEnabled()) return run();
     const key = JSON.stringify([input.stack, config, secretKeys]);
     let cached = planCache.get(key);
     if (!cached) {

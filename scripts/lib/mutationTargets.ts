@@ -1,0 +1,109 @@
+// What `npm run mutate` mutates, and which tests it runs against each file. Only fast, pure tests
+// are listed (no planned stacks, no child processes): StrykerJS runs them once per mutant, and a
+// decision is pinned by the tests of that decision, not by whatever a whole plan happens to check.
+import * as fs from "fs";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Folders whose every .ts file is mutated. */
+export const MUTATED_DIRS = ["decisions", "config", "policies"] as const;
+
+/** Files left out, with the reason. */
+export const NOT_MUTATED: Record<string, string> = {
+    // Constructing the PolicyPack starts the engine's gRPC server; the rules live elsewhere.
+    "policies/index.ts": "constructs the PolicyPack (no rules of its own)",
+    "config/types.ts": "type declarations only",
+};
+
+/** Folders whose files must reach the mutation-score floor (config/ is measured, not held). */
+export const FLOOR_DIRS = ["decisions", "policies"] as const;
+export const SCORE_FLOOR = 90;
+
+/** First match wins: a file's tests. */
+export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] = [
+    {
+        files: /^policies\//,
+        tests: ["test/policies.test.ts", "test/policies.branches.test.ts"],
+    },
+    { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
+    { files: /^decisions\/capacity\.ts$/, tests: ["test/capacity.test.ts"] },
+    { files: /^decisions\/(dataNaming|dataWindows)\.ts$/, tests: ["test/dataNaming.test.ts"] },
+    { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
+    {
+        files: /^decisions\/(alert|dashboard)/,
+        tests: ["test/alerts.test.ts"],
+    },
+    {
+        files: /^config\//,
+        tests: ["test/config.test.ts", "test/dataConfig.test.ts", "test/capacity.test.ts"],
+    },
+];
+
+/** Every file `npm run mutate` covers, relative to the repository root. */
+export function mutatedFiles(): string[] {
+    const out: string[] = [];
+    for (const dir of MUTATED_DIRS) {
+        for (const f of fs.readdirSync(path.join(ROOT, dir)).sort()) {
+            const rel = `${dir}/${f}`;
+            if (f.endsWith(".ts") && !f.endsWith(".d.ts") && !(rel in NOT_MUTATED)) out.push(rel);
+        }
+    }
+    return out;
+}
+
+export function testsFor(file: string): readonly string[] {
+    const hit = TESTS_FOR.find((t) => t.files.test(file.replace(/:[\d:-]+$/, "")));
+    if (!hit) {
+        throw new Error(
+            `${file} has no tests for mutation testing: add it to TESTS_FOR in scripts/lib/mutationTargets.ts`,
+        );
+    }
+    return hit.tests;
+}
+
+/** Files that share a test list run in one StrykerJS run (one initial test run for all). */
+export function groupByTests(files: readonly string[]): { files: string[]; tests: string[] }[] {
+    const groups = new Map<string, { files: string[]; tests: string[] }>();
+    for (const f of files) {
+        const tests = [...testsFor(f)];
+        const key = tests.join(",");
+        const g = groups.get(key) ?? { files: [], tests };
+        g.files.push(f);
+        groups.set(key, g);
+    }
+    return [...groups.values()];
+}
+
+export const mustReachFloor = (file: string) => FLOOR_DIRS.some((d) => file.startsWith(`${d}/`));
+
+/** Stryker's mutation score: detected over all valid mutants (ignored and errors left out). */
+export interface FileScore {
+    file: string;
+    killed: number;
+    timeout: number;
+    survived: number;
+    noCoverage: number;
+    ignored: number;
+    errors: number;
+    score: number;
+}
+
+export interface ReportMutant {
+    status: string;
+}
+
+export function fileScore(file: string, mutants: readonly ReportMutant[]): FileScore {
+    const n = (s: string) => mutants.filter((m) => m.status === s).length;
+    const s: Omit<FileScore, "score"> = {
+        file,
+        killed: n("Killed"),
+        timeout: n("Timeout"),
+        survived: n("Survived"),
+        noCoverage: n("NoCoverage"),
+        ignored: n("Ignored"),
+        errors: n("CompileError") + n("RuntimeError"),
+    };
+    const valid = s.killed + s.timeout + s.survived + s.noCoverage;
+    return { ...s, score: valid === 0 ? 100 : (100 * (s.killed + s.timeout)) / valid };
+}
