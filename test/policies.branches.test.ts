@@ -1,10 +1,16 @@
 // Every branch of the traffic and database stack policies: the boundaries that must pass, and a
 // failing case for each way a rule can be broken, each asserting the exact findings.
 import { strict as assert } from "assert";
-import type { StackValidationPolicy } from "@pulumi/policy";
+import { ALERT_CATALOGUE } from "../decisions/alertRules";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as cache from "../policies/cache";
 import * as db from "../policies/database";
+import * as k8s from "../policies/kubernetes";
+import * as mon from "../policies/monitoring";
+import * as net from "../policies/network";
 import * as rel from "../policies/release";
-import { TYPES } from "../policies/util";
+import * as sec from "../policies/secrets";
+import { SECRET_MARKER, TYPES } from "../policies/util";
 import type { PlannedResource } from "../scripts/lib/plan";
 import {
     albIngress,
@@ -676,5 +682,809 @@ describe("policy branches: rds-engine-version", () => {
             messages: [],
             notApplicable: ["engine (unset) is not PostgreSQL"],
         });
+    });
+});
+
+// ---- cache and credentials ----
+
+const redis = (props: Props = {}): Props => ({
+    replicationGroupId: "cache",
+    engine: "redis",
+    engineVersion: "7.1",
+    transitEncryptionEnabled: true,
+    atRestEncryptionEnabled: true,
+    authToken: SECRET_MARKER,
+    automaticFailoverEnabled: true,
+    multiAzEnabled: true,
+    numCacheClusters: 2,
+    snapshotRetentionLimit: 1,
+    ...props,
+});
+
+async function resourceMessages(
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Props,
+    config?: Props,
+): Promise<string[]> {
+    const f = await checkResource(
+        policy,
+        type,
+        props,
+        config ? { config: { [policy.name]: config } } : {},
+    );
+    assert.deepEqual(f.notApplicable, [], "the policy must apply to this resource");
+    return f.messages;
+}
+
+describe("policy branches: cache policies", () => {
+    const RG = TYPES.replicationGroup;
+
+    it("names the group by its resource name when it has no replicationGroupId", async () => {
+        const props = redis({ replicationGroupId: undefined, authToken: "" });
+        assert.deepEqual(await resourceMessages(cache.cacheAuthToken, RG, props), [
+            "ElastiCache replication group subject authToken must be set",
+        ]);
+    });
+
+    it("reports each unencrypted leg on its own", async () => {
+        const both = redis({
+            transitEncryptionEnabled: "true",
+            atRestEncryptionEnabled: undefined,
+        });
+        assert.deepEqual(await resourceMessages(cache.cacheEncrypted, RG, both), [
+            "ElastiCache replication group cache transitEncryptionEnabled must be true",
+            "ElastiCache replication group cache atRestEncryptionEnabled must be true",
+        ]);
+    });
+
+    it("counts nodes from numCacheClusters, else replicasPerNodeGroup + 1, else 1", async () => {
+        const ha = (props: Props) =>
+            resourceMessages(
+                cache.cacheHighAvailability,
+                RG,
+                redis({ numCacheClusters: undefined, ...props }),
+            );
+        assert.deepEqual(await ha({ numCacheClusters: 2 }), []);
+        assert.deepEqual(await ha({ replicasPerNodeGroup: 1 }), []);
+        assert.deepEqual(await ha({ replicasPerNodeGroup: 0 }), [
+            "ElastiCache replication group cache must have at least one replica (got 1 node)",
+        ]);
+        assert.deepEqual(await ha({}), [
+            "ElastiCache replication group cache must have at least one replica (got 1 node)",
+        ]);
+        assert.deepEqual(await ha({ numCacheClusters: 1, replicasPerNodeGroup: 2 }), [
+            "ElastiCache replication group cache must have at least one replica (got 1 node)",
+        ]);
+    });
+
+    it("reports failover and Multi-AZ that are not exactly true", async () => {
+        const props = redis({ automaticFailoverEnabled: undefined, multiAzEnabled: "yes" });
+        assert.deepEqual(await resourceMessages(cache.cacheHighAvailability, RG, props), [
+            "ElastiCache replication group cache automaticFailoverEnabled must be true",
+            "ElastiCache replication group cache multiAzEnabled must be true",
+        ]);
+    });
+
+    it("keeps snapshots for at least the configured days, the minimum itself included", async () => {
+        const p = cache.cacheSnapshotRetention;
+        assert.deepEqual(await resourceMessages(p, RG, redis({ snapshotRetentionLimit: 1 })), []);
+        assert.deepEqual(
+            await resourceMessages(p, RG, redis({ snapshotRetentionLimit: undefined })),
+            [
+                "ElastiCache replication group cache snapshotRetentionLimit must be at least 1 (got 0)",
+            ],
+        );
+        const week = { minDays: 7 };
+        assert.deepEqual(
+            await resourceMessages(p, RG, redis({ snapshotRetentionLimit: 7 }), week),
+            [],
+        );
+        assert.deepEqual(
+            await resourceMessages(p, RG, redis({ snapshotRetentionLimit: 6 }), week),
+            [
+                "ElastiCache replication group cache snapshotRetentionLimit must be at least 7 (got 6)",
+            ],
+        );
+    });
+
+    it("accepts Redis or Valkey at the minimum major or later; redis when the engine is unset", async () => {
+        const p = cache.cacheEngineVersion;
+        for (const props of [
+            { engineVersion: "7" },
+            { engine: "valkey", engineVersion: "8.0" },
+            { engine: undefined, engineVersion: "7.1" },
+        ]) {
+            assert.deepEqual(
+                await resourceMessages(p, RG, redis(props)),
+                [],
+                JSON.stringify(props),
+            );
+        }
+        assert.deepEqual(await resourceMessages(p, RG, redis({ engineVersion: undefined })), [
+            "ElastiCache replication group cache must run redis or valkey 7 or later (got redis unset)",
+        ]);
+        assert.deepEqual(
+            await resourceMessages(p, RG, redis({ engine: "valkey", engineVersion: "7.2" }), {
+                minMajor: 8,
+            }),
+            [
+                "ElastiCache replication group cache must run redis or valkey 8 or later (got valkey 7.2)",
+            ],
+        );
+    });
+});
+
+describe("policy branches: credentials", () => {
+    it("accepts a RandomPassword of exactly the minimum length", async () => {
+        const p = sec.randomPasswordLength;
+        assert.deepEqual(await resourceMessages(p, TYPES.randomPassword, { length: 16 }), []);
+        assert.deepEqual(await resourceMessages(p, TYPES.randomPassword, { length: 15 }), [
+            "RandomPassword subject length must be at least 16 (got 15)",
+        ]);
+        assert.deepEqual(await resourceMessages(p, TYPES.randomPassword, {}), [
+            "RandomPassword subject length must be at least 16 (got undefined)",
+        ]);
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.randomPassword, { length: 24 }, { minLength: 32 }),
+            ["RandomPassword subject length must be at least 32 (got 24)"],
+        );
+    });
+
+    const p = sec.passwordInputsSecret;
+    const withPassword = (key: string, value: unknown) =>
+        planned(TYPES.rdsInstance, "db", { identifier: "db", [key]: value });
+
+    it("accepts secret markers and values derived from a RandomPassword", async () => {
+        assert.deepEqual(await messages(p, [withPassword("password", SECRET_MARKER)]), []);
+        const derived = [
+            planned(TYPES.randomPassword, "pw", { length: 32 }),
+            withPassword("masterPassword", "pw-id"),
+        ];
+        assert.deepEqual(await messages(p, derived), []);
+    });
+
+    it("reports a plain value, or one derived from anything but a RandomPassword", async () => {
+        const report = (key: string) =>
+            `Instance db input ${key} must be a secret output such as a RandomPassword result, not a plain value`;
+        assert.deepEqual(await messages(p, [withPassword("Password", "hunter2")]), [
+            report("Password"),
+        ]);
+        assert.deepEqual(await messages(p, [withPassword("auth_token", 12345)]), [
+            report("auth_token"),
+        ]);
+        const fromOther = [
+            planned("aws:ssm/parameter:Parameter", "param", { name: "x" }),
+            withPassword("authToken", "param-id"),
+        ];
+        assert.deepEqual(await messages(p, fromOther), [report("authToken")]);
+    });
+
+    it("matches whole input names only, and is not applicable when none has a value", async () => {
+        for (const [key, value] of [
+            ["passwordLength", "8"],
+            ["password", ""],
+            ["password", null],
+            ["password", undefined],
+            ["dbPassword", "x"],
+        ] as const) {
+            const f = await checkStack(p, [withPassword(key, value)]);
+            assert.deepEqual(
+                f,
+                { messages: [], notApplicable: ["no resource takes a password input"] },
+                `${key}=${value}`,
+            );
+        }
+    });
+
+    it("reads the configured key pattern, case-insensitively", async () => {
+        const graph = [withPassword("DB_PASS", "x")];
+        assert.deepEqual(await messages(p, graph, { keyPattern: "^db_pass$" }), [
+            "Instance db input DB_PASS must be a secret output such as a RandomPassword result, not a plain value",
+        ]);
+    });
+});
+
+// ---- Kubernetes workloads ----
+
+const podContainer = (extra: Props = {}): Props => ({
+    name: "app",
+    image: "registry.example.com/app:v1",
+    resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+    livenessProbe: { httpGet: { path: "/live" } },
+    readinessProbe: { httpGet: { path: "/ready" } },
+    lifecycle: { preStop: { sleep: { seconds: 10 } } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    ...extra,
+});
+const podOf = (containers: Props[], extra: Props = {}): Props => ({
+    securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+    containers,
+    ...extra,
+});
+const workload = (pod: Props): Props => ({
+    metadata: { name: "w", namespace: NS },
+    spec: { template: { metadata: { labels: { app: "w" } }, spec: pod } },
+});
+const cronJob = (pod: Props): Props => ({
+    metadata: { name: "c", namespace: NS },
+    spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec: pod } } } },
+});
+
+describe("policy branches: Kubernetes workload policies", () => {
+    const DEP = TYPES.deployment;
+
+    it("isPinnedImage: a tag other than latest, or a sha256 digest", () => {
+        const pinned = [
+            "app:v1",
+            "registry.example.com:5000/team/app:1.2.3",
+            `app@sha256:${"a".repeat(64)}`,
+        ];
+        const unpinned = [
+            undefined,
+            "",
+            "app",
+            "app:",
+            "app:latest",
+            "registry.example.com:5000/team/app",
+            "registry.example.com:5000/app:latest",
+        ];
+        for (const i of pinned) assert.equal(k8s.isPinnedImage(i), true, i);
+        for (const i of unpinned) assert.equal(k8s.isPinnedImage(i), false, String(i));
+    });
+
+    it("checks every pod-running kind, and calls one without a pod template not applicable", async () => {
+        const latest = podOf([podContainer({ image: "app:latest" })]);
+        const msg =
+            'container "app" image must be pinned to a version tag other than latest or a digest (got "app:latest")';
+        for (const type of [
+            DEP,
+            "kubernetes:apps/v1:StatefulSet",
+            "kubernetes:apps/v1:DaemonSet",
+            "kubernetes:batch/v1:Job",
+        ]) {
+            assert.deepEqual(
+                await resourceMessages(k8s.imagePinned, type, workload(latest)),
+                [msg],
+                type,
+            );
+        }
+        assert.deepEqual(
+            await resourceMessages(k8s.imagePinned, "kubernetes:batch/v1:CronJob", cronJob(latest)),
+            [msg],
+        );
+        const noImage = podOf([podContainer({ image: undefined })]);
+        assert.deepEqual(await resourceMessages(k8s.imagePinned, DEP, workload(noImage)), [
+            'container "app" image must be pinned to a version tag other than latest or a digest (got "")',
+        ]);
+        const f = await checkResource(k8s.imagePinned, DEP, { metadata: { name: "w" }, spec: {} });
+        assert.deepEqual(f.messages, []);
+        assert.equal(f.notApplicable[0], "Deployment has no pod template");
+    });
+
+    it("lists every missing request and limit, init containers included", async () => {
+        const pod = podOf([podContainer({ resources: { limits: { memory: "1Gi" } } })], {
+            initContainers: [podContainer({ name: "init", resources: undefined })],
+        });
+        assert.deepEqual(await resourceMessages(k8s.resourcesSet, DEP, workload(pod)), [
+            'init container "init" must set resources requests.cpu, requests.memory, limits.cpu, limits.memory',
+            'container "app" must set resources requests.cpu, requests.memory, limits.cpu',
+        ]);
+    });
+
+    it("requires probes on long-running containers only", async () => {
+        const noLive = podOf([podContainer({ livenessProbe: undefined })], {
+            initContainers: [{ name: "init", image: "busybox:1" }],
+        });
+        assert.deepEqual(await resourceMessages(k8s.probesSet, DEP, workload(noLive)), [
+            'container "app" must have a livenessProbe',
+        ]);
+        const job = await checkResource(k8s.probesSet, "kubernetes:batch/v1:Job", workload(noLive));
+        assert.deepEqual(job.messages, []);
+        assert.equal(job.notApplicable.length > 0, true);
+    });
+
+    it("takes runAsNonRoot and runAsUser from the container, else the pod", async () => {
+        const sc = (pod: Props, c: Props) =>
+            resourceMessages(
+                k8s.restrictedSecurityContext,
+                DEP,
+                workload(
+                    podOf(
+                        [
+                            podContainer({
+                                securityContext: {
+                                    allowPrivilegeEscalation: false,
+                                    readOnlyRootFilesystem: true,
+                                    ...c,
+                                },
+                            }),
+                        ],
+                        pod,
+                    ),
+                ),
+            );
+        const root = ['container "app" must run as non-root (securityContext.runAsNonRoot: true)'];
+        assert.deepEqual(await sc({}, {}), []);
+        assert.deepEqual(
+            await sc({ securityContext: {} }, { runAsNonRoot: true, runAsUser: 1 }),
+            [],
+        );
+        assert.deepEqual(
+            await sc({ securityContext: { runAsNonRoot: true, runAsUser: 0 } }, {}),
+            root,
+        );
+        assert.deepEqual(await sc({}, { runAsUser: 0 }), root);
+        assert.deepEqual(await sc({}, { runAsNonRoot: false }), root);
+        assert.deepEqual(await sc({ securityContext: undefined }, {}), root);
+        assert.deepEqual(
+            await sc({ securityContext: { runAsNonRoot: false } }, { runAsNonRoot: true }),
+            [],
+        );
+    });
+
+    it("reports escalation, privileged mode and a writable root filesystem", async () => {
+        const sc = (c: Props | undefined) =>
+            resourceMessages(
+                k8s.restrictedSecurityContext,
+                DEP,
+                workload(podOf([podContainer({ securityContext: c })])),
+            );
+        const escalation =
+            'container "app" must set securityContext.allowPrivilegeEscalation: false and not be privileged';
+        const rofs = 'container "app" must set securityContext.readOnlyRootFilesystem: true';
+        assert.deepEqual(
+            await sc({
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                privileged: true,
+            }),
+            [escalation],
+        );
+        assert.deepEqual(await sc({ readOnlyRootFilesystem: true }), [escalation]);
+        assert.deepEqual(await sc({ allowPrivilegeEscalation: false }), [rofs]);
+        assert.deepEqual(await sc(undefined), [escalation, rofs]);
+    });
+
+    it("reports literal secret-looking env, and reads the configured name pattern", async () => {
+        const env = (e: Props[], config?: Props) =>
+            resourceMessages(
+                k8s.noLiteralSecretEnv,
+                DEP,
+                workload(podOf([podContainer({ env: e })])),
+                config,
+            );
+        assert.deepEqual(
+            await env([
+                { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "t" } } },
+                { name: "LOG_LEVEL", value: "info" },
+                { name: "db_password", value: "" },
+            ]),
+            [
+                'container "app" env db_password must come from a Secret (valueFrom.secretKeyRef), not a literal value',
+            ],
+        );
+        assert.deepEqual(
+            await env([{ name: "LICENSE", value: "x" }], { namePattern: "^license$" }),
+            [
+                'container "app" env LICENSE must come from a Secret (valueFrom.secretKeyRef), not a literal value',
+            ],
+        );
+    });
+
+    it("reports a wildcard among CORS origins, for any configured variable name", async () => {
+        const env = (e: Props[], config?: Props) =>
+            resourceMessages(
+                k8s.corsNotWildcard,
+                DEP,
+                workload(podOf([podContainer({ env: e })])),
+                config,
+            );
+        assert.deepEqual(
+            await env([
+                { name: "CORS_ORIGINS", value: "https://a.example.com, https://b.example.com" },
+            ]),
+            [],
+        );
+        assert.deepEqual(
+            await env([
+                { name: "cors_origin", value: "https://a.example.com https://*.example.com" },
+            ]),
+            [
+                'container "app" env cors_origin must list explicit origins, not a wildcard (got "https://a.example.com https://*.example.com")',
+            ],
+        );
+        assert.deepEqual(
+            await env([
+                { name: "CORS_ORIGINS", valueFrom: { configMapKeyRef: { name: "c", key: "k" } } },
+            ]),
+            [],
+        );
+        assert.deepEqual(await env([{ name: "OTHER", value: "*" }]), []);
+        assert.deepEqual(
+            await env([{ name: "WEB_ORIGINS", value: "*" }], { envNames: ["web_origins"] }),
+            [
+                'container "app" env WEB_ORIGINS must list explicit origins, not a wildcard (got "*")',
+            ],
+        );
+    });
+
+    it("holds an HPA's minReplicas to the configured floor, the floor itself included", async () => {
+        const hpa = (spec: Props, name?: string) =>
+            resourceMessages(k8s.hpaMinReplicas, TYPES.hpa, {
+                metadata: name ? { name } : undefined,
+                spec,
+            });
+        assert.deepEqual(await hpa({ minReplicas: 3 }, "h"), []);
+        assert.deepEqual(await hpa({ minReplicas: 2 }), [
+            "HorizontalPodAutoscaler subject spec.minReplicas must be at least 3 (got 2)",
+        ]);
+    });
+});
+
+describe("policy branches: routed workloads", () => {
+    const routed = (
+        pod: (p: Props) => void = () => undefined,
+        weights = { blue: 90, green: 10 },
+    ) => {
+        const graph = [...colours(), httpRoute([weightedRule(weights)])];
+        for (const d of graph.filter((r) => r.type === TYPES.deployment)) {
+            const spec = (d.inputs as Props).spec.template.spec;
+            spec.containers = [podContainer()];
+            pod(spec);
+        }
+        return graph;
+    };
+
+    it("graceful shutdown: Kubernetes' default 30 s counts, the minimum itself passes", async () => {
+        const p = k8s.routedGracefulShutdown;
+        assert.deepEqual(await notApplicable(p, colours()), [
+            "no Deployment is behind a routing object",
+        ]);
+        assert.deepEqual(await messages(p, routed()), []);
+        assert.deepEqual(
+            await messages(
+                p,
+                routed((s) => (s.terminationGracePeriodSeconds = 30)),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await messages(
+                p,
+                routed((s) => (s.terminationGracePeriodSeconds = 29)),
+            ),
+            [
+                "Deployment app-blue terminationGracePeriodSeconds must be at least 30 (got 29)",
+                "Deployment app-green terminationGracePeriodSeconds must be at least 30 (got 29)",
+            ],
+        );
+        assert.deepEqual(await messages(p, routed(), { minGracePeriodSeconds: 45 }), [
+            "Deployment app-blue terminationGracePeriodSeconds must be at least 45 (got 30)",
+            "Deployment app-green terminationGracePeriodSeconds must be at least 45 (got 30)",
+        ]);
+        // Init containers end before the pod serves: they need no preStop hook.
+        const init = routed((s) => (s.initContainers = [{ name: "init", image: "busybox:1" }]));
+        assert.deepEqual(await messages(p, init), []);
+    });
+
+    it("HPA and PDB: only for colours with traffic, matched by target and namespace", async () => {
+        const p = k8s.routedColourHasHpaAndPdb;
+        const hpa = (name: string, extra: Props = {}) =>
+            planned(TYPES.hpa, `hpa-${name}`, {
+                metadata: { name, namespace: NS },
+                spec: { scaleTargetRef: { kind: "Deployment", name }, minReplicas: 3 },
+                ...extra,
+            });
+        const pdb = (color: string, namespace = NS) =>
+            planned(TYPES.pdb, `pdb-${color}-${namespace}`, {
+                metadata: { name: `app-${color}`, namespace },
+                spec: { selector: { matchLabels: { "app.kubernetes.io/name": "app", color } } },
+            });
+        const base = () => routed(undefined, { blue: 100, green: 0 });
+        assert.deepEqual(
+            await notApplicable(p, [
+                ...colours(),
+                httpRoute([weightedRule({ blue: 0, green: 0 })]),
+            ]),
+            ["no Deployment receives traffic"],
+        );
+        // Green gets nothing, so only blue needs them.
+        assert.deepEqual(await messages(p, [...base(), hpa("app-blue"), pdb("blue")]), []);
+        const wrong = [
+            ...base(),
+            planned(TYPES.hpa, "hpa-1", {
+                metadata: { name: "x", namespace: NS },
+                spec: { scaleTargetRef: { kind: "StatefulSet", name: "app-blue" } },
+            }),
+            planned(TYPES.hpa, "hpa-2", {
+                metadata: { name: "y", namespace: "other" },
+                spec: { scaleTargetRef: { kind: "Deployment", name: "app-blue" } },
+            }),
+            hpa("app-green"),
+            pdb("blue", "other"),
+            pdb("green"),
+        ];
+        assert.deepEqual(await messages(p, wrong), [
+            "Deployment app-blue receives 100 % of traffic, so it must have a HorizontalPodAutoscaler",
+            "Deployment app-blue receives 100 % of traffic, so it must have a PodDisruptionBudget selecting its pods",
+        ]);
+    });
+});
+
+// ---- network ----
+
+describe("policy branches: network policies", () => {
+    const p = net.noPublicDataIngress;
+    const sg = (ingress: Props[]) => ({ name: "data", ingress });
+
+    it("reads inline ingress defaults: tcp, port 0, IPv4 and IPv6 ranges", async () => {
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.securityGroup, sg([{ cidrBlocks: ["0.0.0.0/0"] }])),
+            [],
+        );
+        assert.deepEqual(
+            await resourceMessages(
+                p,
+                TYPES.securityGroup,
+                sg([{ fromPort: 0, toPort: 65535, ipv6CidrBlocks: "::/0" }]),
+            ),
+            ["Security group data ingress must not allow ::/0 on data-store ports 5432, 6379"],
+        );
+        assert.deepEqual(
+            await resourceMessages(
+                p,
+                TYPES.securityGroup,
+                sg([{ protocol: "all", cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }]),
+            ),
+            ["Security group data ingress must not allow 0.0.0.0/0 on data-store ports 5432, 6379"],
+        );
+        // A port range that stops short of the data-store port, and a private range, pass.
+        assert.deepEqual(
+            await resourceMessages(
+                p,
+                TYPES.securityGroup,
+                sg([
+                    { protocol: "tcp", fromPort: 5433, toPort: 6378, cidrBlocks: ["0.0.0.0/0"] },
+                    { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/8"] },
+                ]),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.securityGroup, {
+                ingress: [{ fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"] }],
+            }),
+            ["Security group subject ingress must not allow 0.0.0.0/0 on data-store port 6379"],
+        );
+    });
+
+    it("checks standalone rules of both kinds, and the configured ports", async () => {
+        const rule = {
+            type: "ingress",
+            protocol: "tcp",
+            fromPort: 3306,
+            toPort: 3306,
+            cidrBlocks: ["0.0.0.0/0"],
+        };
+        assert.deepEqual(await resourceMessages(p, TYPES.securityGroupRule, rule), []);
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.securityGroupRule, rule, { ports: [3306] }),
+            ["Security group rule subject must not allow 0.0.0.0/0 on data-store port 3306"],
+        );
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.vpcIngressRule, {
+                ipProtocol: "-1",
+                cidrIpv4: "0.0.0.0/0",
+            }),
+            ["Ingress rule subject must not allow 0.0.0.0/0 on data-store ports 5432, 6379"],
+        );
+        // toPort defaults to fromPort on the VPC rule.
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.vpcIngressRule, {
+                fromPort: 5432,
+                cidrIpv4: "0.0.0.0/0",
+            }),
+            ["Ingress rule subject must not allow 0.0.0.0/0 on data-store port 5432"],
+        );
+    });
+
+    const db = (sgIds: string[] = ["data-sg-id"]) =>
+        planned(TYPES.rdsInstance, "db", { identifier: "db", vpcSecurityGroupIds: sgIds });
+    const dataSg = (ingress: Props[] = []) =>
+        planned(TYPES.securityGroup, "data-sg", { name: "data", ingress });
+    const q = net.dataStoresAppOnly;
+
+    it("is not applicable without a data store; any group is allowed when none is configured", async () => {
+        assert.deepEqual(await notApplicable(q, colours()), ["no database or cache in the stack"]);
+        const graph = [
+            dataSg([{ protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-any"] }]),
+            db(),
+        ];
+        assert.deepEqual(await messages(q, graph), []);
+    });
+
+    it("reports address ranges and prefix lists on the group or its standalone rules", async () => {
+        const graph = [
+            dataSg([{ protocol: "tcp", fromPort: 5432, toPort: 5432, prefixListIds: ["pl-1"] }]),
+            db(),
+            planned(TYPES.securityGroupRule, "r1", {
+                type: "ingress",
+                securityGroupId: "data-sg-id",
+                cidrBlocks: ["10.0.0.0/8"],
+                fromPort: 5432,
+                toPort: 5432,
+            }),
+            planned(TYPES.securityGroupRule, "r2", {
+                type: "egress",
+                securityGroupId: "data-sg-id",
+                cidrBlocks: ["0.0.0.0/0"],
+            }),
+            planned(TYPES.securityGroupRule, "r3", {
+                type: "ingress",
+                securityGroupId: "other",
+                cidrBlocks: ["0.0.0.0/0"],
+            }),
+        ];
+        assert.deepEqual(await messages(q, graph), [
+            "Security group data of Instance db must admit only the app security group, not address ranges (got pl-1)",
+            "Security group data of Instance db must admit only the app security group, not address ranges (got 10.0.0.0/8)",
+        ]);
+    });
+
+    it("checks a group shared by the database and the cache once; the cache by securityGroupIds", async () => {
+        const open = [
+            { protocol: "tcp", fromPort: 5432, toPort: 6379, securityGroups: ["sg-bastion"] },
+        ];
+        const graph = [
+            dataSg(open),
+            db(),
+            planned(TYPES.replicationGroup, "cache", {
+                replicationGroupId: "c",
+                securityGroupIds: ["data-sg-id"],
+            }),
+            planned(TYPES.replicationGroup, "cache2", { securityGroupIds: [] }),
+        ];
+        assert.deepEqual(await messages(q, graph, { appSecurityGroupIds: ["sg-app"] }), [
+            "Security group data of Instance db must admit only the app security group (got sg-bastion)",
+            "ReplicationGroup cache2 securityGroupIds must name a security group defined in this stack",
+        ]);
+    });
+});
+
+// ---- monitoring ----
+
+const alertRule = (
+    alert: string,
+    labels: Props = { severity: "critical", team: "api" },
+    annotations: Props = { runbook_url: "https://runbooks.example.com/x" },
+) => ({ alert, expr: "vector(1)", labels, annotations });
+const promRule = (name: string, rules: Props[]) =>
+    planned(TYPES.prometheusRule, name, {
+        kind: "PrometheusRule",
+        metadata: { name, namespace: NS },
+        spec: { groups: [{ name: "g", rules }, { name: "empty" }] },
+    });
+
+describe("policy branches: monitoring policies", () => {
+    it("requires every catalogue alert by default, across all PrometheusRules", async () => {
+        const p = mon.requiredAlerts;
+        const names = Object.values(ALERT_CATALOGUE).flat();
+        const split = [
+            promRule(
+                "a",
+                names.slice(0, 5).map((n) => alertRule(n)),
+            ),
+            promRule("b", [
+                { record: "HPAAtMax", expr: "1" },
+                ...names.slice(5).map((n) => alertRule(n)),
+            ]),
+        ];
+        assert.deepEqual(await messages(p, split), []);
+        const missingTwo = [
+            promRule(
+                "a",
+                names.slice(2).map((n) => alertRule(n)),
+            ),
+        ];
+        assert.deepEqual(await messages(p, missingTwo), [
+            `The PrometheusRules must define the alerts ${names[0]}, ${names[1]}`,
+        ]);
+        const asRecord = [
+            promRule("a", [
+                ...names.slice(0, -1).map((n) => alertRule(n)),
+                { record: names[names.length - 1], expr: "1" },
+            ]),
+        ];
+        assert.deepEqual(await messages(p, asRecord), [
+            `The PrometheusRules must define the alert ${names[names.length - 1]}`,
+        ]);
+    });
+
+    it("checks severity, team and an http(s) runbook on every alert, listing each problem", async () => {
+        const p = mon.alertLabels;
+        const check = (rules: Props[], config?: Props) =>
+            resourceMessages(p, TYPES.prometheusRule, promRule("r", rules).inputs, config);
+        assert.deepEqual(
+            await check([alertRule("A"), alertRule("B", { severity: "info", team: "t" })]),
+            [],
+        );
+        assert.deepEqual(await check([alertRule("A", {}, {})]), [
+            "Alert A must have a severity label (critical|warning|info), a team label, a runbook_url annotation",
+        ]);
+        assert.deepEqual(await check([alertRule("A", undefined, { runbook_url: "ftp://x" })]), [
+            "Alert A must have a runbook_url annotation",
+        ]);
+        assert.deepEqual(await check([{ alert: "A", expr: "1" }]), [
+            "Alert A must have a severity label (critical|warning|info), a team label, a runbook_url annotation",
+        ]);
+        assert.deepEqual(
+            await check([alertRule("A", { severity: "info", team: "t" })], {
+                severities: ["page"],
+            }),
+            ["Alert A must have a severity label (page)"],
+        );
+        const other = await checkResource(p, TYPES.serviceMonitor, {});
+        assert.deepEqual(other, {
+            messages: [],
+            notApplicable: [`Policy only applies to resources of type '${TYPES.prometheusRule}'`],
+        });
+    });
+
+    it("matches a ServiceMonitor by namespace selector, label selector and endpoint port", async () => {
+        const p = mon.serviceMonitorTargetsApp;
+        const graph = (monitor: Props, namespace = NS) => [
+            ...colours().filter((r) => r.name.endsWith("blue")),
+            httpRoute([weightedRule({ blue: 100 })]),
+            planned(TYPES.serviceMonitor, "sm", {
+                metadata: { name: "sm", namespace },
+                spec: monitor,
+            }),
+        ];
+        const labelled = (g: PlannedResource[]) =>
+            edit(g, "svc-blue", (s) => (s.metadata.labels = { "app.kubernetes.io/name": "app" }));
+        const sel = { selector: { matchLabels: { "app.kubernetes.io/name": "app" } } };
+        const report = [
+            "Service app-blue must be scraped by a ServiceMonitor whose selector matches its labels and whose endpoint names one of its ports",
+        ];
+        assert.deepEqual(await notApplicable(p, colours()), ["no Service behind a routing object"]);
+        assert.deepEqual(
+            await messages(p, labelled(graph({ ...sel, endpoints: [{ port: "http" }] }))),
+            [],
+        );
+        assert.deepEqual(
+            await messages(p, labelled(graph({ ...sel, endpoints: [{ targetPort: 8080 }] }))),
+            [],
+        );
+        assert.deepEqual(
+            await messages(p, labelled(graph({ ...sel, endpoints: [{ port: "metrics" }] }))),
+            report,
+        );
+        assert.deepEqual(await messages(p, labelled(graph({ ...sel, endpoints: [] }))), report);
+        assert.deepEqual(
+            await messages(p, graph({ ...sel, endpoints: [{ port: "http" }] })),
+            report,
+        );
+        // Namespaces: the monitor's own by default, else matchNames, or any.
+        const ep = { ...sel, endpoints: [{ port: "http" }] };
+        assert.deepEqual(await messages(p, labelled(graph(ep, "monitoring"))), report);
+        assert.deepEqual(
+            await messages(
+                p,
+                labelled(graph({ ...ep, namespaceSelector: { matchNames: [NS] } }, "monitoring")),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await messages(p, labelled(graph({ ...ep, namespaceSelector: { matchNames: ["x"] } }))),
+            report,
+        );
+        assert.deepEqual(
+            await messages(
+                p,
+                labelled(graph({ ...ep, namespaceSelector: { any: true } }, "monitoring")),
+            ),
+            [],
+        );
     });
 });
