@@ -8,6 +8,7 @@ import * as db from "../policies/database";
 import * as k8s from "../policies/kubernetes";
 import * as mon from "../policies/monitoring";
 import * as net from "../policies/network";
+import { policies } from "../policies/policies";
 import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
 import { SECRET_MARKER, TYPES } from "../policies/util";
@@ -1486,5 +1487,187 @@ describe("policy branches: monitoring policies", () => {
             ),
             [],
         );
+    });
+});
+
+// ---- what the mutation run showed the tests above still let through ----
+
+describe("policy branches: the pack", () => {
+    it("contains every policy each area module defines", () => {
+        const names = new Set(policies.map((p) => p.name));
+        for (const mod of [cache, db, k8s, mon, net, rel, sec]) {
+            for (const [key, value] of Object.entries(mod)) {
+                const v = value as {
+                    name?: unknown;
+                    validateResource?: unknown;
+                    validateStack?: unknown;
+                };
+                if (typeof v !== "object" || v === null || Array.isArray(v)) continue;
+                if (!v.validateResource && !v.validateStack) continue;
+                assert.ok(
+                    names.has(String(v.name)),
+                    `${key} (${String(v.name)}) is not in the pack`,
+                );
+            }
+        }
+    });
+
+    it("declares config schemas the engine accepts: JSON-schema types and defaults of that type", () => {
+        const TYPES_OK = ["string", "integer", "number", "boolean", "array", "object"];
+        const ofType = (v: unknown, t: string) =>
+            t === "integer"
+                ? Number.isInteger(v)
+                : t === "array"
+                  ? Array.isArray(v)
+                  : t === "object"
+                    ? typeof v === "object" && v !== null && !Array.isArray(v)
+                    : typeof v === t;
+        for (const p of policies) {
+            for (const [key, prop] of Object.entries(p.configSchema?.properties ?? {})) {
+                const s = prop as { type?: string; default?: unknown; items?: { type?: string } };
+                const where = `${p.name}.${key}`;
+                assert.ok(TYPES_OK.includes(String(s.type)), `${where} type ${s.type}`);
+                if (s.items) assert.ok(TYPES_OK.includes(String(s.items.type)), `${where} items`);
+                if (s.default !== undefined) {
+                    assert.ok(
+                        ofType(s.default, s.type!),
+                        `${where} default ${JSON.stringify(s.default)}`,
+                    );
+                    if (Array.isArray(s.default) && s.items) {
+                        for (const d of s.default)
+                            assert.ok(ofType(d, s.items.type!), `${where} item`);
+                    }
+                }
+            }
+        }
+    });
+});
+
+describe("policy branches: edge cases", () => {
+    it("rds-backup-retention and rds-multi-az say why a read replica is exempt", async () => {
+        const replica = {
+            identifier: "r",
+            replicateSourceDb: "db",
+            backupRetentionPeriod: 0,
+            multiAz: false,
+        };
+        const backups = await checkResource(db.rdsBackupRetention, TYPES.rdsInstance, replica);
+        assert.deepEqual(backups, {
+            messages: [],
+            notApplicable: ["read replica: the primary keeps the backups"],
+        });
+        const multiAz = await checkResource(db.rdsMultiAz, TYPES.rdsInstance, replica);
+        assert.deepEqual(multiAz, {
+            messages: [],
+            notApplicable: ["read replica: it is the standby copy itself"],
+        });
+    });
+
+    it("rds-force-ssl: finds a group by its physical name, ignores what is not a parameter group or an instance", async () => {
+        const p = db.rdsForceSsl;
+        const byName = [
+            parameterGroup("shop-pg", [{ ...FORCE_SSL, value: "0" }], "pg-resource"),
+            rds({ parameterGroupName: "shop-pg" }),
+        ];
+        assert.deepEqual(await messages(p, byName), [
+            "RDS parameter group shop-pg must set rds.force_ssl = 1 (got 0)",
+        ]);
+        // The instance takes another resource's output as its group name: not a parameter group.
+        const notAGroup = [
+            planned(TYPES.rdsSnapshot, "impostor", {}),
+            rds({ parameterGroupName: "impostor-id" }),
+        ];
+        assert.deepEqual(await messages(p, notAGroup), [
+            "RDS instance db must use a parameter group from this stack that sets rds.force_ssl = 1 (got impostor-id)",
+        ]);
+        // An Aurora cluster carries a PostgreSQL engine but is not an instance.
+        const cluster = planned("aws:rds/cluster:Cluster", "cluster", {
+            engine: "aurora-postgresql",
+        });
+        assert.deepEqual(
+            await messages(p, [parameterGroup("db-pg", [FORCE_SSL]), cluster, rds()]),
+            [],
+        );
+    });
+
+    it("rds-release-snapshot: unlabelled pods, version order, identifier-less databases, nameless routes", async () => {
+        const p = db.releaseSnapshot;
+        const graph = (greenVersion: string | undefined) => {
+            const g = [...colours("v1"), rds(), httpRoute([weightedRule({ blue: 90, green: 10 })])];
+            const labels = (g[2].inputs as Props).spec.template.metadata.labels;
+            if (greenVersion === undefined) delete labels.version;
+            else labels.version = greenVersion;
+            return g;
+        };
+        // A Deployment without the label is no second version.
+        assert.deepEqual(await notApplicable(p, graph(undefined)), [
+            "only one app version is deployed",
+        ]);
+        // Versions are listed sorted, whatever order the colours come in.
+        assert.deepEqual(await messages(p, graph("v0")), [
+            "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v0, v1 are deployed)",
+        ]);
+        // A database without an identifier adds none, and a snapshot naming none is no match.
+        const noId = [
+            ...graph("v2"),
+            planned(TYPES.rdsInstance, "db2", { engine: "postgres" }),
+            planned(TYPES.rdsSnapshot, "snap", { dbSnapshotIdentifier: "s" }),
+        ];
+        (noId.find((r) => r.type === TYPES.httpRoute)!.options.dependsOn as string[]).push(
+            `${TYPES.rdsSnapshot}::snap`,
+        );
+        assert.deepEqual(await messages(p, noId), [
+            "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
+        ]);
+        const nameless = graph("v2");
+        delete (nameless[nameless.length - 1].inputs as Props).metadata;
+        assert.deepEqual(await messages(p, nameless), [
+            "HTTPRoute route-app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
+        ]);
+    });
+
+    it("traffic-weights-consistent: an nginx primary and canary without a host pair up", async () => {
+        const hostless = (r: PlannedResource) => {
+            delete (r.inputs as Props).spec.rules[0].host;
+            return r;
+        };
+        const graph = [
+            ...colours(),
+            hostless(ingress("primary", {}, nginxTls)),
+            hostless(nginxCanary("10")),
+        ];
+        assert.deepEqual(await messages(rel.weightsConsistent, graph), []);
+        const alone = [...colours(), ingress("primary", {}, nginxTls), hostless(nginxCanary("10"))];
+        const found = await messages(rel.weightsConsistent, alone);
+        assert.equal(found.length, 1);
+        assert.match(
+            found[0],
+            /^Ingress canary must have a primary \(non-canary\) Ingress for host/,
+        );
+    });
+
+    it("traffic-public-route-tls: manifests without metadata or spec, and look-alike Gateways", async () => {
+        const p = rel.publicRouteTls;
+        const plain = { name: "https", protocol: "HTTP", port: 80 };
+        const report =
+            "HTTPRoute app attaches to Gateway gw listener https, which must be HTTPS with a TLS certificate (got HTTP)";
+        // A Service that shares the Gateway's name and namespace is not the Gateway.
+        const lookalike = planned(TYPES.service, "gw-svc", {
+            kind: "Service",
+            metadata: { name: "gw", namespace: NS },
+            spec: { listeners: [httpsListener()] },
+        });
+        const graph = [lookalike, gateway([plain]), httpRoute([weightedRule({ blue: 100 })])];
+        assert.deepEqual(await messages(p, graph), [report]);
+        // A route without metadata and a parent without a namespace: no Gateway to check.
+        const bare = httpRoute([weightedRule({ blue: 100 })], { parentRefs: [{ name: "gw" }] });
+        delete (bare.inputs as Props).metadata;
+        assert.deepEqual(await messages(p, [gateway([plain]), bare]), []);
+        // An Ingress without a spec has no host to cover.
+        const empty = planned(TYPES.ingress, "empty", {
+            kind: "Ingress",
+            metadata: { name: "empty", namespace: NS },
+        });
+        assert.deepEqual(await messages(p, [empty]), []);
     });
 });

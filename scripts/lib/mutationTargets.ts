@@ -30,13 +30,20 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
     { files: /^decisions\/capacity\.ts$/, tests: ["test/capacity.test.ts"] },
     { files: /^decisions\/(dataNaming|dataWindows)\.ts$/, tests: ["test/dataNaming.test.ts"] },
     { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
+    { files: /^decisions\/ordering\.ts$/, tests: ["test/ordering.test.ts"] },
+    { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
     {
         files: /^decisions\/(alert|dashboard)/,
         tests: ["test/alerts.test.ts"],
     },
     {
         files: /^config\//,
-        tests: ["test/config.test.ts", "test/dataConfig.test.ts", "test/capacity.test.ts"],
+        tests: [
+            "test/config.test.ts",
+            "test/dataConfig.test.ts",
+            "test/capacity.test.ts",
+            "test/trafficSteps.test.ts",
+        ],
     },
 ];
 
