@@ -29,20 +29,32 @@ interface Mutant {
 
 function usage(problem: string): never {
     console.error(`mutate: ${problem}`);
-    console.error("usage: npm run mutate -- [<file>[:from-to]...] [--concurrency N]");
+    console.error(
+        "usage: npm run mutate -- [<file>[:from-to]...] [--concurrency N] [--ignore-static]",
+    );
     process.exit(2);
 }
 
-function parseArgs(argv: string[]): { files: string[]; concurrency: number } {
+interface Options {
+    files: string[];
+    concurrency: number;
+    /** Leave out static mutants (each needs a fresh process running all of the file's tests). */
+    ignoreStatic: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
     const all = mutatedFiles();
     const files: string[] = [];
     let concurrency = Math.max(1, os.cpus().length);
+    let ignoreStatic = false;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--concurrency") {
             const n = Number(argv[++i]);
             if (!Number.isInteger(n) || n < 1) usage(`--concurrency must be a whole number ≥ 1`);
             concurrency = n;
+        } else if (a === "--ignore-static") {
+            ignoreStatic = true;
         } else if (a.startsWith("-")) {
             usage(`unknown option ${a}`);
         } else {
@@ -55,7 +67,7 @@ function parseArgs(argv: string[]): { files: string[]; concurrency: number } {
             files.push(rel + range);
         }
     }
-    return { files: files.length > 0 ? files : all, concurrency };
+    return { files: files.length > 0 ? files : all, concurrency, ignoreStatic };
 }
 
 /**
@@ -63,10 +75,16 @@ function parseArgs(argv: string[]): { files: string[]; concurrency: number } {
  * static mutant (one evaluated when its module loads) too late when --testFiles is set, so every
  * static mutant would survive with no test run.
  */
-function runStryker(files: string[], tests: string[], concurrency: number, n: number) {
+function runStryker(files: string[], tests: string[], opts: Options, n: number) {
     const base = JSON.parse(fs.readFileSync(path.join(ROOT, "stryker.config.json"), "utf8"));
     const config = path.join(REPORTS, `stryker-${n}.json`);
-    const run = { ...base, mutate: files, concurrency, mochaOptions: { spec: tests } };
+    const run = {
+        ...base,
+        mutate: files,
+        concurrency: opts.concurrency,
+        ignoreStatic: opts.ignoreStatic,
+        mochaOptions: { spec: tests },
+    };
     delete run.$schema;
     fs.writeFileSync(config, JSON.stringify(run, null, 2) + "\n");
     const bin = path.join(
@@ -91,10 +109,10 @@ const pct = (x: number) => `${x.toFixed(1)} %`;
 
 function printTable(rows: FileScore[]) {
     const w = Math.max(...rows.map((r) => r.file.length), 4);
-    const head = ["killed", "timeout", "survived", "no cov", "score"];
+    const head = ["killed", "timeout", "survived", "no cov", "ignored", "score"];
     console.log(`${"file".padEnd(w)}  ${head.map((h) => h.padStart(8)).join(" ")}`);
     for (const r of rows) {
-        const cells = [r.killed, r.timeout, r.survived, r.noCoverage].map((n) =>
+        const cells = [r.killed, r.timeout, r.survived, r.noCoverage, r.ignored].map((n) =>
             String(n).padStart(8),
         );
         const flag = mustReachFloor(r.file) && r.score < SCORE_FLOOR ? "  < floor" : "";
@@ -103,7 +121,8 @@ function printTable(rows: FileScore[]) {
 }
 
 async function main() {
-    const { files, concurrency } = parseArgs(process.argv.slice(2));
+    const opts = parseArgs(process.argv.slice(2));
+    const { files, concurrency } = opts;
     fs.mkdirSync(REPORTS, { recursive: true });
     const scores: FileScore[] = [];
     const survivors: string[] = [];
@@ -117,7 +136,7 @@ async function main() {
         console.log(
             `[${i + 1}/${groups.length}] ${g.files.join(", ")}  (tests: ${g.tests.join(", ")})`,
         );
-        const code = await runStryker(g.files, g.tests, concurrency, i + 1);
+        const code = await runStryker(g.files, g.tests, opts, i + 1);
         if (code !== 0 || !fs.existsSync(json)) {
             console.error(
                 `mutate: StrykerJS failed (exit ${code}); see ${path.relative(ROOT, log)}`,
@@ -154,11 +173,11 @@ async function main() {
     printTable(scores);
     const load = os.loadavg().map((l) => l.toFixed(1));
     console.log(
-        `\n${files.length} file(s) in ${(seconds / 60).toFixed(1)} min, concurrency ${concurrency}, ${os.cpus().length} cores, load average ${load.join(" ")}`,
+        `\n${files.length} file(s) in ${(seconds / 60).toFixed(1)} min, concurrency ${concurrency}, ${opts.ignoreStatic ? "static mutants ignored" : "static mutants included"}, ${os.cpus().length} cores, load average ${load.join(" ")}`,
     );
     fs.writeFileSync(
         path.join(REPORTS, "scores.json"),
-        JSON.stringify({ seconds, concurrency, loadavg: os.loadavg(), scores }, null, 2) + "\n",
+        JSON.stringify({ ...opts, seconds, loadavg: os.loadavg(), scores }, null, 2) + "\n",
     );
     const low = scores.filter((s) => mustReachFloor(s.file) && s.score < SCORE_FLOOR);
     if (low.length > 0) {

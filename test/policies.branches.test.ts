@@ -1671,3 +1671,308 @@ describe("policy branches: edge cases", () => {
         assert.deepEqual(await messages(p, [empty]), []);
     });
 });
+
+describe("policy branches: traffic-weight-on-step", () => {
+    const p = rel.weightOnStep;
+    const STEPS = "release.pulumi.com/traffic-steps";
+    const withSteps = <T extends PlannedResource>(r: T, steps: string | null): T => {
+        const meta = r.inputs.metadata as Props;
+        meta.annotations = { ...(meta.annotations ?? {}) };
+        if (steps !== null) meta.annotations[STEPS] = steps;
+        return r;
+    };
+    const route = (weights: Record<string, unknown>, steps: string | null = "5,25,50,100") => [
+        ...colours(),
+        withSteps(httpRoute([previewRule("green"), weightedRule(weights)]), steps),
+    ];
+    const off = (w: string, steps = "5, 25, 50, 100") =>
+        `HTTPRoute app splits traffic ${w}, so the canary's weight must be 0 or one of the steps (${steps})`;
+
+    it("is not applicable without a routing object", async () => {
+        assert.deepEqual(await notApplicable(p, colours()), ["no routing object in the stack"]);
+    });
+
+    it("requires every route to declare its steps as whole percentages 1–100", async () => {
+        assert.deepEqual(await messages(p, route({ blue: 100, green: 0 }, null)), [
+            `HTTPRoute app must declare its canary steps in the ${STEPS} annotation`,
+        ]);
+        for (const steps of ["5,abc", "0,50,100", "5,101", "12.5,100", ""]) {
+            assert.deepEqual(
+                await messages(p, route({ blue: 100, green: 0 }, steps)),
+                [
+                    `HTTPRoute app ${STEPS} must list whole percentages 1–100 (got ${JSON.stringify(steps)})`,
+                ],
+                steps,
+            );
+        }
+    });
+
+    it("accepts a split whose canary side is 0 or a step, from either colour", async () => {
+        for (const weights of [
+            { blue: 100, green: 0 },
+            { blue: 0, green: 100 },
+            { blue: 75, green: 25 },
+            { blue: 25, green: 75 },
+            { blue: 50, green: 50 },
+            { blue: 95, green: 5 },
+        ]) {
+            assert.deepEqual(
+                await messages(p, route(weights, " 5, 25 ,50,100")),
+                [],
+                JSON.stringify(weights),
+            );
+        }
+        // A single backend takes everything.
+        assert.deepEqual(await messages(p, route({ blue: 100 })), []);
+    });
+
+    it("reports a split off the steps, listing them", async () => {
+        assert.deepEqual(await messages(p, route({ blue: 90, green: 10 })), [
+            off("90/10", "5, 25, 50, 100"),
+        ]);
+        assert.deepEqual(await messages(p, route({ blue: 25, green: 80 })), [
+            off("25/80", "5, 25, 50, 100"),
+        ]);
+        assert.deepEqual(await messages(p, route({ blue: 30 })), [off("30", "5, 25, 50, 100")]);
+        assert.deepEqual(
+            await messages(p, route({ blue: 60, green: 40 }, "40")),
+            [],
+            "40/60 is on step 40",
+        );
+        assert.deepEqual(await messages(p, route({ blue: 60, green: 35 }, "40")), [
+            off("60/35", "40"),
+        ]);
+    });
+
+    it("checks the nginx canary's own weight and each ALB action", async () => {
+        const nginxRoutes = (w: string) => [
+            ...colours(),
+            withSteps(ingress("primary", {}, nginxTls), "10,50,100"),
+            withSteps(nginxCanary(w), "10,50,100"),
+        ];
+        assert.deepEqual(await messages(p, nginxRoutes("10")), []);
+        assert.deepEqual(await messages(p, nginxRoutes("0")), []);
+        assert.deepEqual(await messages(p, nginxRoutes("20")), [
+            "Ingress canary splits traffic 20, so the canary's weight must be 0 or one of the steps (10, 50, 100)",
+        ]);
+        const alb = (weights: Record<string, number>) => [
+            ...colours(),
+            withSteps(albIngress(weights), "10,50,100"),
+        ];
+        assert.deepEqual(await messages(p, alb({ blue: 90, green: 10 })), []);
+        assert.deepEqual(await messages(p, alb({ blue: 80, green: 20 })), [
+            "Ingress app splits traffic 80/20, so the canary's weight must be 0 or one of the steps (10, 50, 100)",
+        ]);
+    });
+});
+
+describe("policy branches: more edges", () => {
+    it("Kubernetes: env without a value, env with both, containers without env, HPAs without a spec", async () => {
+        const DEP = TYPES.deployment;
+        const env = (e: Props[] | undefined) =>
+            resourceMessages(
+                k8s.noLiteralSecretEnv,
+                DEP,
+                workload(podOf([podContainer({ env: e })])),
+            );
+        assert.deepEqual(await env([{ name: "API_TOKEN" }]), []);
+        assert.deepEqual(
+            await env([
+                {
+                    name: "DB_PASSWORD",
+                    value: "x",
+                    valueFrom: { secretKeyRef: { name: "s", key: "k" } },
+                },
+            ]),
+            [],
+        );
+        assert.deepEqual(await env(undefined), []);
+        const cors = await resourceMessages(
+            k8s.corsNotWildcard,
+            DEP,
+            workload(podOf([podContainer()])),
+        );
+        assert.deepEqual(cors, []);
+        assert.deepEqual(
+            await resourceMessages(k8s.hpaMinReplicas, TYPES.hpa, { metadata: { name: "h" } }),
+            ["HorizontalPodAutoscaler h spec.minReplicas must be at least 3 (got 1)"],
+        );
+    });
+
+    it("Kubernetes: only an HPA scaling the Deployment counts; half-written HPAs and PDBs are skipped", async () => {
+        const graph = [...colours(), httpRoute([weightedRule({ blue: 100, green: 0 })])];
+        for (const d of graph.filter((r) => r.type === TYPES.deployment)) {
+            (d.inputs as Props).spec.template.spec.containers = [podContainer()];
+        }
+        const vpa = planned("kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler", "vpa", {
+            metadata: { name: "app-blue", namespace: NS },
+            spec: { scaleTargetRef: { kind: "Deployment", name: "app-blue" } },
+        });
+        const bareHpa = planned(TYPES.hpa, "bare-hpa", {
+            metadata: { name: "x", namespace: NS },
+            spec: {},
+        });
+        const noSpecHpa = planned(TYPES.hpa, "nospec-hpa", {
+            metadata: { name: "y", namespace: NS },
+        });
+        const barePdb = planned(TYPES.pdb, "bare-pdb", {
+            metadata: { name: "p", namespace: NS },
+            spec: {},
+        });
+        const noSpecPdb = planned(TYPES.pdb, "nospec-pdb", {
+            metadata: { name: "q", namespace: NS },
+        });
+        assert.deepEqual(
+            await messages(k8s.routedColourHasHpaAndPdb, [
+                bareHpa,
+                noSpecHpa,
+                barePdb,
+                noSpecPdb,
+                vpa,
+                ...graph,
+            ]),
+            [
+                "Deployment app-blue receives 100 % of traffic, so it must have a HorizontalPodAutoscaler",
+                "Deployment app-blue receives 100 % of traffic, so it must have a PodDisruptionBudget selecting its pods",
+            ],
+        );
+    });
+
+    it("monitoring: lists every missing alert, reads runbook URLs strictly, skips half-written monitors", async () => {
+        assert.deepEqual(await messages(mon.requiredAlerts, colours(), { alerts: ["A", "B"] }), [
+            "The stack must define a PrometheusRule with the alerts A, B",
+        ]);
+        const check = (url: string) =>
+            resourceMessages(
+                mon.alertLabels,
+                TYPES.prometheusRule,
+                promRule("r", [alertRule("A", undefined, { runbook_url: url })]).inputs,
+            );
+        assert.deepEqual(await check("http://runbooks.example.com/a"), []);
+        assert.deepEqual(await check("see https://runbooks.example.com/a"), [
+            "Alert A must have a runbook_url annotation",
+        ]);
+        const p = mon.serviceMonitorTargetsApp;
+        const report = [
+            "Service app-blue must be scraped by a ServiceMonitor whose selector matches its labels and whose endpoint names one of its ports",
+        ];
+        const base = () => {
+            const g = [
+                ...colours().filter((r) => r.name.endsWith("blue")),
+                httpRoute([weightedRule({ blue: 100 })]),
+            ];
+            return edit(
+                g,
+                "svc-blue",
+                (s) => (s.metadata.labels = { "app.kubernetes.io/name": "app" }),
+            );
+        };
+        const spec = {
+            selector: { matchLabels: { "app.kubernetes.io/name": "app" } },
+            endpoints: [{ port: "http" }],
+        };
+        const half = [
+            planned(TYPES.serviceMonitor, "nospec", { metadata: { name: "a", namespace: NS } }),
+            planned(TYPES.serviceMonitor, "nosel", {
+                metadata: { name: "b", namespace: NS },
+                spec: { endpoints: [{ port: "http" }] },
+            }),
+        ];
+        assert.deepEqual(await messages(p, [...half, ...base()]), report);
+        // A PodMonitor with the same shape does not scrape the Service.
+        const podMonitor = planned(TYPES.podMonitor, "pm", {
+            metadata: { name: "pm", namespace: NS },
+            spec,
+        });
+        assert.deepEqual(await messages(p, [podMonitor, ...base()]), report);
+        // A route to a Service that is not in the stack leaves nothing to check.
+        const missing = [
+            ...colours().filter((r) => r.type !== TYPES.service),
+            httpRoute([weightedRule({ blue: 100 })]),
+        ];
+        assert.deepEqual(await notApplicable(p, missing), ["no Service behind a routing object"]);
+    });
+
+    it("network: rule protocols and ports, several ranges at once, egress and other rule types", async () => {
+        const p = net.noPublicDataIngress;
+        const world = { cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] };
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.securityGroupRule, {
+                type: "ingress",
+                protocol: "-1",
+                fromPort: 0,
+                toPort: 0,
+                ...world,
+            }),
+            [
+                "Security group rule subject must not allow 0.0.0.0/0, ::/0 on data-store ports 5432, 6379",
+            ],
+        );
+        assert.deepEqual(
+            await resourceMessages(p, TYPES.securityGroupRule, {
+                type: "ingress",
+                fromPort: 6379,
+                toPort: 6379,
+                ...world,
+            }),
+            ["Security group rule subject must not allow 0.0.0.0/0, ::/0 on data-store port 6379"],
+        );
+        const egress = await checkResource(p, TYPES.securityGroupRule, {
+            type: "egress",
+            ...world,
+        });
+        assert.deepEqual(egress.messages, []);
+        assert.ok(egress.notApplicable.includes("egress rule"), egress.notApplicable.join("; "));
+
+        const q = net.dataStoresAppOnly;
+        const sg = planned(TYPES.securityGroup, "data-sg", { name: "data", ingress: [] });
+        const db = (props: Props) =>
+            planned(TYPES.rdsInstance, "db", { identifier: "shop-db", ...props });
+        // Egress rules of the VPC API are not ingress, however they reference the group.
+        const vpcEgress = planned(
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            "out",
+            {
+                securityGroupId: "data-sg-id",
+                cidrIpv4: "0.0.0.0/0",
+                ipProtocol: "-1",
+            },
+        );
+        assert.deepEqual(
+            await messages(q, [sg, vpcEgress, db({ vpcSecurityGroupIds: ["data-sg-id"] })]),
+            [],
+        );
+        // An id that is not a security group's.
+        const param = planned("aws:ssm/parameter:Parameter", "param", { name: "x" });
+        assert.deepEqual(await messages(q, [param, db({ vpcSecurityGroupIds: ["param-id"] })]), [
+            "Instance shop-db vpcSecurityGroupIds must name a security group defined in this stack",
+        ]);
+        // Every range and every foreign group of a rule is named.
+        const wide = planned(TYPES.securityGroup, "data-sg", {
+            name: "data",
+            ingress: [
+                {
+                    protocol: "tcp",
+                    fromPort: 5432,
+                    toPort: 5432,
+                    cidrBlocks: ["10.0.0.0/8", "192.168.0.0/16"],
+                },
+                {
+                    protocol: "tcp",
+                    fromPort: 5432,
+                    toPort: 5432,
+                    securityGroups: ["sg-a", "sg-b", "sg-app"],
+                },
+            ],
+        });
+        assert.deepEqual(
+            await messages(q, [wide, db({ vpcSecurityGroupIds: ["data-sg-id"] })], {
+                appSecurityGroupIds: ["sg-app"],
+            }),
+            [
+                "Security group data of Instance shop-db must admit only the app security group, not address ranges (got 10.0.0.0/8, 192.168.0.0/16)",
+                "Security group data of Instance shop-db must admit only the app security group (got sg-a, sg-b)",
+            ],
+        );
+    });
+});

@@ -24,11 +24,18 @@ export const SCORE_FLOOR = 90;
 export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] = [
     {
         files: /^policies\//,
-        tests: ["test/policies.test.ts", "test/policies.branches.test.ts"],
+        tests: [
+            "test/policies.test.ts",
+            "test/policies.branches.test.ts",
+            "test/policyUtil.test.ts",
+        ],
     },
     { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
     { files: /^decisions\/capacity\.ts$/, tests: ["test/capacity.test.ts"] },
-    { files: /^decisions\/(dataNaming|dataWindows)\.ts$/, tests: ["test/dataNaming.test.ts"] },
+    {
+        files: /^decisions\/(dataNaming|dataWindows)\.ts$/,
+        tests: ["test/dataNaming.test.ts", "test/dataNaming.edges.test.ts"],
+    },
     { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
     { files: /^decisions\/ordering\.ts$/, tests: ["test/ordering.test.ts"] },
     { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
