@@ -25,7 +25,7 @@ import {
     weeklyLength,
     weeklyRanges,
     within,
-} from "../decisions/dataWindows";
+} from "../config/windows";
 
 const sha6 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 6);
 const WEEK = 7 * 24 * 60;

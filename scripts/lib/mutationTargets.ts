@@ -28,16 +28,20 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
             "test/policies.test.ts",
             "test/policies.branches.test.ts",
             "test/policyUtil.test.ts",
+            "test/policies.storage.test.ts",
         ],
     },
     { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
     { files: /^decisions\/capacity\.ts$/, tests: ["test/capacity.test.ts"] },
     {
-        files: /^decisions\/(dataNaming|dataWindows)\.ts$/,
+        files: /^decisions\/dataNaming\.ts$/,
         tests: ["test/dataNaming.test.ts", "test/dataNaming.edges.test.ts"],
     },
     { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
     { files: /^decisions\/ordering\.ts$/, tests: ["test/ordering.test.ts"] },
+    { files: /^decisions\/storage\.ts$/, tests: ["test/storage.test.ts"] },
+    // Only exercised through planned stacks so far.
+    { files: /^decisions\/(backups|dns)\.ts$/, tests: ["test/storageComponents.test.ts"] },
     { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
     {
         files: /^decisions\/(alert|dashboard)/,
@@ -50,6 +54,9 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
             "test/dataConfig.test.ts",
             "test/capacity.test.ts",
             "test/trafficSteps.test.ts",
+            "test/dataNaming.test.ts",
+            "test/dataNaming.edges.test.ts",
+            "test/storage.test.ts",
         ],
     },
 ];
