@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { ALERT_CATALOGUE } from "../decisions/alertRules";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as backup from "../policies/backup";
 import * as cache from "../policies/cache";
 import * as db from "../policies/database";
 import * as k8s from "../policies/kubernetes";
@@ -1973,6 +1974,45 @@ describe("policy branches: more edges", () => {
                 "Security group data of Instance shop-db must admit only the app security group, not address ranges (got 10.0.0.0/8, 192.168.0.0/16)",
                 "Security group data of Instance shop-db must admit only the app security group (got sg-a, sg-b)",
             ],
+        );
+    });
+});
+
+describe("policy branches: backup-cronjob-forbid-concurrency", () => {
+    const p = backup.backupConcurrencyForbid;
+    const CRON = "kubernetes:batch/v1:CronJob";
+    const job = (name: string, props: Props) => planned(CRON, name, props);
+    const backupLabels = { labels: { "app.kubernetes.io/component": "backup" } };
+
+    it("checks only CronJobs labelled as backups, and says why it does not apply", async () => {
+        const others = [
+            job("report", {
+                metadata: { name: "report", labels: { "app.kubernetes.io/component": "report" } },
+                spec: {},
+            }),
+            job("bare", { spec: {} }),
+            job("nolabels", { metadata: { name: "nolabels" }, spec: {} }),
+            planned("kubernetes:batch/v1:Job", "once", {
+                metadata: { name: "once", ...backupLabels },
+                spec: {},
+            }),
+        ];
+        const f = await checkStack(p, others);
+        assert.deepEqual(f, { messages: [], notApplicable: ["no backup CronJob in the stack"] });
+    });
+
+    it("reports a backup CronJob without a spec, named by its resource when the manifest has no name", async () => {
+        assert.deepEqual(await messages(p, [job("b", { metadata: { ...backupLabels } })]), [
+            "Backup CronJob b concurrencyPolicy must be Forbid (got not set)",
+        ]);
+        assert.deepEqual(
+            await messages(p, [
+                job("b", {
+                    metadata: { name: "nightly", ...backupLabels },
+                    spec: { concurrencyPolicy: "Forbid" },
+                }),
+            ]),
+            [],
         );
     });
 });
