@@ -40,6 +40,10 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
     { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
     { files: /^decisions\/ordering\.ts$/, tests: ["test/ordering.test.ts"] },
     { files: /^decisions\/storage\.ts$/, tests: ["test/storage.test.ts"] },
+    {
+        files: /^decisions\/(metricsCatalogue|cloudwatchExporter)\.ts$/,
+        tests: ["test/metricsCatalogue.test.ts"],
+    },
     // Only exercised through planned stacks so far.
     { files: /^decisions\/(backups|dns)\.ts$/, tests: ["test/storageComponents.test.ts"] },
     { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
