@@ -554,98 +554,6 @@ describe("policy branches: rds-force-ssl", () => {
     });
 });
 
-describe("policy branches: rds-release-snapshot", () => {
-    const p = db.releaseSnapshot;
-    const SNAP = `${TYPES.rdsSnapshot}::snap`;
-    const snapshot = (props: Props = { dbInstanceIdentifier: "db" }) =>
-        planned(TYPES.rdsSnapshot, "snap", { dbSnapshotIdentifier: "db-pre-v2", ...props });
-    /** Blue at v1, green at v2, the database, and a route depending on `deps`. */
-    const release = (extra: PlannedResource[], deps: string[]) => [
-        ...colours("v2"),
-        rds(),
-        ...extra,
-        httpRoute([weightedRule({ blue: 90, green: 10 })], { dependsOn: deps }),
-    ];
-    const report =
-        "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)";
-
-    it("is not applicable without a database or with one version deployed", async () => {
-        assert.deepEqual(await notApplicable(p, [...colours("v2"), httpRoute([])]), [
-            "no RDS instance in the stack",
-        ]);
-        const oneVersion = [
-            ...colours("v1"),
-            rds(),
-            httpRoute([weightedRule({ blue: 90, green: 10 })]),
-        ];
-        assert.deepEqual(await notApplicable(p, oneVersion), ["only one app version is deployed"]);
-        // v2 gets no traffic yet, and a colour with no route is not deployed to users.
-        const unrouted = [...colours("v2"), rds(), httpRoute([weightedRule({ blue: 100 })])];
-        assert.deepEqual(await notApplicable(p, unrouted), ["only one app version is deployed"]);
-    });
-
-    it("accepts a route that depends on a snapshot of the database, directly or not", async () => {
-        assert.deepEqual(await messages(p, release([snapshot()], [SNAP])), []);
-        const job = planned("kubernetes:batch/v1:Job", "migrate", {}, { dependsOn: [SNAP] });
-        const viaJob = release([snapshot(), job], ["kubernetes:batch/v1:Job::migrate"]);
-        assert.deepEqual(await messages(p, viaJob), []);
-        // The snapshot names the instance by its id output: linked by dependency, not by value.
-        const byOutput = release([snapshot({ dbInstanceIdentifier: "db-id" })], [SNAP]);
-        assert.deepEqual(await messages(p, byOutput), []);
-    });
-
-    it("does not count a dependency that is not a snapshot of this stack's database", async () => {
-        const cases: [string, PlannedResource[], string[]][] = [
-            ["no dependency", [snapshot()], []],
-            ["the database itself", [], [`${TYPES.rdsInstance}::db`]],
-            [
-                "another resource naming the database",
-                [
-                    planned("aws:rds/eventSubscription:EventSubscription", "events", {
-                        dbInstanceIdentifier: "db",
-                    }),
-                ],
-                ["aws:rds/eventSubscription:EventSubscription::events"],
-            ],
-            [
-                "a snapshot of another database",
-                [snapshot({ dbInstanceIdentifier: "other" })],
-                [SNAP],
-            ],
-            [
-                "a snapshot naming no database",
-                [snapshot({ dbInstanceIdentifier: undefined })],
-                [SNAP],
-            ],
-        ];
-        for (const [name, extra, deps] of cases) {
-            assert.deepEqual(await messages(p, release(extra, deps)), [report], name);
-        }
-    });
-
-    it("reports every route and lists every database identifier", async () => {
-        const db2 = planned(TYPES.rdsInstance, "db2", { identifier: "db2", engine: "postgres" });
-        const graph = [...release([db2], []), ingress("primary", {}, nginxTls)];
-        assert.deepEqual(await messages(p, graph), [
-            "HTTPRoute app must depend on an aws.rds.Snapshot of db or db2 taken for this release (versions v1, v2 are deployed)",
-            "Ingress primary must depend on an aws.rds.Snapshot of db or db2 taken for this release (versions v1, v2 are deployed)",
-        ]);
-    });
-
-    it("reads the version from the configured pod label", async () => {
-        const graph = release([], []);
-        for (const d of graph.filter((r) => r.type === TYPES.deployment)) {
-            const labels = (d.inputs as Props).spec.template.metadata.labels;
-            labels["app.example.com/release"] = labels.version;
-            delete labels.version;
-        }
-        assert.deepEqual(await notApplicable(p, graph), ["only one app version is deployed"]);
-        assert.deepEqual(await messages(p, graph, { versionLabel: "app.example.com/release" }), [
-            report,
-        ]);
-    });
-});
-
 describe("policy branches: rds-engine-version", () => {
     // Resource policy: exercised through the pack's own wrapper so the schema default applies.
     it("accepts the minimum major exactly and rejects the one below", async () => {
@@ -1109,18 +1017,6 @@ describe("policy branches: Kubernetes workload policies", () => {
                 'container "app" env WEB_ORIGINS must list explicit origins, not a wildcard (got "*")',
             ],
         );
-    });
-
-    it("holds an HPA's minReplicas to the configured floor, the floor itself included", async () => {
-        const hpa = (spec: Props, name?: string) =>
-            resourceMessages(k8s.hpaMinReplicas, TYPES.hpa, {
-                metadata: name ? { name } : undefined,
-                spec,
-            });
-        assert.deepEqual(await hpa({ minReplicas: 3 }, "h"), []);
-        assert.deepEqual(await hpa({ minReplicas: 2 }), [
-            "HorizontalPodAutoscaler subject spec.minReplicas must be at least 3 (got 2)",
-        ]);
     });
 });
 
@@ -1591,42 +1487,6 @@ describe("policy branches: edge cases", () => {
         );
     });
 
-    it("rds-release-snapshot: unlabelled pods, version order, identifier-less databases, nameless routes", async () => {
-        const p = db.releaseSnapshot;
-        const graph = (greenVersion: string | undefined) => {
-            const g = [...colours("v1"), rds(), httpRoute([weightedRule({ blue: 90, green: 10 })])];
-            const labels = (g[2].inputs as Props).spec.template.metadata.labels;
-            if (greenVersion === undefined) delete labels.version;
-            else labels.version = greenVersion;
-            return g;
-        };
-        // A Deployment without the label is no second version.
-        assert.deepEqual(await notApplicable(p, graph(undefined)), [
-            "only one app version is deployed",
-        ]);
-        // Versions are listed sorted, whatever order the colours come in.
-        assert.deepEqual(await messages(p, graph("v0")), [
-            "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v0, v1 are deployed)",
-        ]);
-        // A database without an identifier adds none, and a snapshot naming none is no match.
-        const noId = [
-            ...graph("v2"),
-            planned(TYPES.rdsInstance, "db2", { engine: "postgres" }),
-            planned(TYPES.rdsSnapshot, "snap", { dbSnapshotIdentifier: "s" }),
-        ];
-        (noId.find((r) => r.type === TYPES.httpRoute)!.options.dependsOn as string[]).push(
-            `${TYPES.rdsSnapshot}::snap`,
-        );
-        assert.deepEqual(await messages(p, noId), [
-            "HTTPRoute app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
-        ]);
-        const nameless = graph("v2");
-        delete (nameless[nameless.length - 1].inputs as Props).metadata;
-        assert.deepEqual(await messages(p, nameless), [
-            "HTTPRoute route-app must depend on an aws.rds.Snapshot of db taken for this release (versions v1, v2 are deployed)",
-        ]);
-    });
-
     it("traffic-weights-consistent: an nginx primary and canary without a host pair up", async () => {
         const hostless = (r: PlannedResource) => {
             delete (r.inputs as Props).spec.rules[0].host;
@@ -1768,38 +1628,6 @@ describe("policy branches: traffic-weight-on-step", () => {
 });
 
 describe("policy branches: more edges", () => {
-    it("Kubernetes: env without a value, env with both, containers without env, HPAs without a spec", async () => {
-        const DEP = TYPES.deployment;
-        const env = (e: Props[] | undefined) =>
-            resourceMessages(
-                k8s.noLiteralSecretEnv,
-                DEP,
-                workload(podOf([podContainer({ env: e })])),
-            );
-        assert.deepEqual(await env([{ name: "API_TOKEN" }]), []);
-        assert.deepEqual(
-            await env([
-                {
-                    name: "DB_PASSWORD",
-                    value: "x",
-                    valueFrom: { secretKeyRef: { name: "s", key: "k" } },
-                },
-            ]),
-            [],
-        );
-        assert.deepEqual(await env(undefined), []);
-        const cors = await resourceMessages(
-            k8s.corsNotWildcard,
-            DEP,
-            workload(podOf([podContainer()])),
-        );
-        assert.deepEqual(cors, []);
-        assert.deepEqual(
-            await resourceMessages(k8s.hpaMinReplicas, TYPES.hpa, { metadata: { name: "h" } }),
-            ["HorizontalPodAutoscaler h spec.minReplicas must be at least 3 (got 1)"],
-        );
-    });
-
     it("Kubernetes: only an HPA scaling the Deployment counts; half-written HPAs and PDBs are skipped", async () => {
         const graph = [...colours(), httpRoute([weightedRule({ blue: 100, green: 0 })])];
         for (const d of graph.filter((r) => r.type === TYPES.deployment)) {
