@@ -34,11 +34,11 @@ const DAY = 24 * 60;
 describe("data tier naming: edges", () => {
     it("rdsIdProblem: 1 to max letters, digits and single hyphens, from a letter, not ending in a hyphen", () => {
         const problem =
-            "must be 1–63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen";
-        for (const ok of ["a", "db", "db-1", "A1b2", "d".repeat(63)]) {
+            "must be 1–63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen";
+        for (const ok of ["a", "db", "db-1", "a1b2", "d".repeat(63)]) {
             assert.equal(rdsIdProblem(ok, 63), undefined, ok);
         }
-        for (const bad of ["", "1", "1db", "db-", "db--x", "db_x", "-db", "d".repeat(64)]) {
+        for (const bad of ["", "1", "1db", "db-", "db--x", "db_x", "-db", "Db", "d".repeat(64)]) {
             assert.equal(rdsIdProblem(bad, 63), problem, bad);
         }
         assert.equal(rdsIdProblem("abcd", 3), problem.replace("63", "3"));
@@ -83,7 +83,7 @@ describe("data tier naming: edges", () => {
 
     it("snapshotRefProblem: ids up to 255 characters, rds: automated ids, ARNs of any partition", () => {
         const problem =
-            "must be an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN";
+            "must be an RDS snapshot identifier (lowercase letters, digits and single hyphens, starting with a letter, e.g. nova-prod-pre-v1-2-4), an automated one (rds:…), or a snapshot ARN";
         for (const ok of [
             "s".repeat(255),
             "rds:nova-prod-2024-01-02-03-04",
