@@ -44,6 +44,17 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
         files: /^decisions\/(metricsCatalogue|cloudwatchExporter)\.ts$/,
         tests: ["test/metricsCatalogue.test.ts"],
     },
+    { files: /^decisions\/changeWindow\.ts$/, tests: ["test/changeWindow.test.ts"] },
+    { files: /^decisions\/smokeTest\.ts$/, tests: ["test/smokeTest.test.ts"] },
+    {
+        files: /^decisions\/(podTemplate|workloadObjects)\.ts$/,
+        tests: ["test/podTemplate.test.ts"],
+    },
+    // Exercised against a real Prometheus: slow per mutant, so run these one file at a time.
+    {
+        files: /^decisions\/(analysis|httpQueries|preflight)\.ts$/,
+        tests: ["test/release.test.ts"],
+    },
     // Only exercised through planned stacks so far.
     { files: /^decisions\/(backups|dns)\.ts$/, tests: ["test/storageComponents.test.ts"] },
     { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
