@@ -6,6 +6,11 @@ import type {
     ReportViolation,
     ResourceValidationArgs,
 } from "@pulumi/policy";
+import {
+    ROUTE_TYPES,
+    routedBackends as decodeRoutes,
+    type RoutedBackend as Routed,
+} from "./routes";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
@@ -18,9 +23,9 @@ export const TYPES = {
     service: "kubernetes:core/v1:Service",
     hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-    ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    ingress: ROUTE_TYPES.ingress,
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
-    httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+    httpRoute: ROUTE_TYPES.httpRoute,
     prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
     serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
     podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
@@ -89,110 +94,12 @@ export function selectorMatches(
 export const nameOf = (props: Props): string | undefined => props?.metadata?.name;
 export const namespaceOf = (props: Props): string | undefined => props?.metadata?.namespace;
 
-/** A weighted backend of a routing object: the Service name and its weight in percent. */
-export interface RoutedBackend {
-    route: PolicyResource;
-    service: string;
-    namespace?: string;
-    weight: number;
-    host?: string;
-    kind?: "primary" | "canary" | "alb";
-    /** Backends in one group share the traffic: an HTTPRoute rule or an ALB action. */
-    group?: string;
-}
+/** A weighted backend of a routing object in the graph (decoded by ./routes). */
+export type RoutedBackend = Routed<PolicyResource>;
 
-const ALB_ACTION_PREFIX = "alb.ingress.kubernetes.io/actions.";
-
-function parseJson(text: unknown): Props | undefined {
-    if (typeof text !== "string") return undefined;
-    try {
-        return JSON.parse(text) as Props;
-    } catch {
-        return undefined;
-    }
-}
-
-/**
- * The backends that take live (unconditioned) traffic on each routing object: HTTPRoute rules
- * without header matches, the ALB weighted forward action, the nginx primary (100 − canary weight)
- * and canary Ingress. Preview routes (header-matched) are left out: they carry no weight.
- */
-export function routedBackends(resources: PolicyResource[]): RoutedBackend[] {
-    const out: RoutedBackend[] = [];
-    for (const r of resources) {
-        const ns = namespaceOf(r.props);
-        if (r.type === TYPES.httpRoute) {
-            for (const [i, rule] of ((r.props.spec?.rules ?? []) as Props[]).entries()) {
-                const headerMatched = ((rule.matches ?? []) as Props[]).some(
-                    (m) => (m.headers ?? []).length > 0,
-                );
-                if (headerMatched) continue;
-                const refs = (rule.backendRefs ?? []) as Props[];
-                for (const b of refs) {
-                    const weight = refs.length === 1 && b.weight === undefined ? 100 : b.weight;
-                    out.push({
-                        route: r,
-                        service: b.name,
-                        namespace: b.namespace ?? ns,
-                        weight,
-                        group: `rule ${i}`,
-                    });
-                }
-            }
-        } else if (r.type === TYPES.ingress) {
-            out.push(...ingressBackends(r));
-        }
-    }
-    // nginx: the primary Ingress keeps what the canary Ingresses for its host take away.
-    for (const b of out) {
-        if (b.kind !== "primary") continue;
-        const taken = out
-            .filter((c) => c.kind === "canary" && c.host === b.host)
-            .reduce((sum, c) => sum + (Number(c.weight) || 0), 0);
-        b.weight = Math.max(0, 100 - taken);
-    }
-    return out;
-}
-
-function ingressBackends(r: PolicyResource): RoutedBackend[] {
-    const ns = namespaceOf(r.props);
-    const ann = (r.props.metadata?.annotations ?? {}) as Record<string, string>;
-    const out: RoutedBackend[] = [];
-    const canary = ann["nginx.ingress.kubernetes.io/canary"] === "true";
-    const canaryWeight = Number(ann["nginx.ingress.kubernetes.io/canary-weight"] ?? 0);
-    for (const rule of (r.props.spec?.rules ?? []) as Props[]) {
-        for (const p of (rule.http?.paths ?? []) as Props[]) {
-            const svc = p.backend?.service;
-            if (!svc?.name) continue;
-            if (svc.port?.name === "use-annotation") {
-                // ALB: only the action without a condition annotation carries live traffic.
-                if (ann[`alb.ingress.kubernetes.io/conditions.${svc.name}`] !== undefined) continue;
-                const action = parseJson(ann[`${ALB_ACTION_PREFIX}${svc.name}`]);
-                for (const tg of (action?.forwardConfig?.targetGroups ?? []) as Props[]) {
-                    out.push({
-                        route: r,
-                        service: tg.serviceName,
-                        namespace: ns,
-                        weight: tg.weight,
-                        host: rule.host,
-                        kind: "alb",
-                        group: `action ${svc.name}`,
-                    });
-                }
-                continue;
-            }
-            out.push({
-                route: r,
-                service: svc.name,
-                namespace: ns,
-                weight: canary ? canaryWeight : 100,
-                host: rule.host,
-                kind: canary ? "canary" : "primary",
-            });
-        }
-    }
-    return out;
-}
+/** The backends that take live traffic on each routing object of the graph (./routes). */
+export const routedBackends = (resources: PolicyResource[]): RoutedBackend[] =>
+    decodeRoutes(resources);
 
 /** Whether the object is a routing object (HTTPRoute or Ingress). */
 export const isRoute = (r: { type: string }) =>

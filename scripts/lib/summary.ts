@@ -1,5 +1,6 @@
 // Human-readable plan summary, read off the planned graph (not the config) so it shows what
 // would really be deployed.
+import { previewRoutes, ROUTE_TYPES, routedBackends } from "../../policies/routes";
 import type { Plan, PlannedResource } from "./plan";
 
 type Obj = Record<string, unknown>;
@@ -10,63 +11,32 @@ function byKind(plan: Plan, kind: string): PlannedResource[] {
     return plan.resources.filter((r) => r.custom && get(r.inputs, "kind") === kind);
 }
 
+/** Each routing object with the weights it carries and its preview matches (policies/routes.ts). */
 function describeRoutes(plan: Plan): string[] {
+    const routes = plan.resources
+        .filter((r) => r.custom && Object.values(ROUTE_TYPES).some((t) => t === r.type))
+        .map((r) => ({ type: r.type, props: r.inputs }));
+    const live = routedBackends(routes);
+    const previews = previewRoutes(routes);
     const lines: string[] = [];
-    for (const route of byKind(plan, "HTTPRoute")) {
-        const rules = (get(route.inputs, "spec", "rules") as Obj[]) ?? [];
+    for (const route of routes) {
+        const hosts =
+            (get(route.props, "spec", "hostnames") as string[] | undefined) ??
+            ((get(route.props, "spec", "rules") as Obj[] | undefined) ?? []).map((r) => r.host);
         lines.push(
-            `  HTTPRoute ${get(route.inputs, "metadata", "name")} (${(get(route.inputs, "spec", "hostnames") as string[]).join(", ")})`,
+            `  ${String(get(route.props, "kind"))} ${String(get(route.props, "metadata", "name"))} (${hosts.join(", ")})`,
         );
-        for (const rule of rules) {
-            const refs = (rule.backendRefs as Obj[]) ?? [];
-            const headers = get(rule, "matches", "0", "headers") as Obj[] | undefined;
-            if (headers) {
-                const match = headers.map((h) => `${h.name}: ${h.value}`).join(", ");
-                lines.push(`    preview ${match} → ${refs.map((b) => b.name).join(", ")}`);
-            } else {
-                lines.push(`    default → ${refs.map((b) => `${b.name} ${b.weight}`).join(", ")}`);
-            }
-        }
-    }
-    for (const ing of byKind(plan, "Ingress")) {
-        const ann = (get(ing.inputs, "metadata", "annotations") as Record<string, string>) ?? {};
-        const name = get(ing.inputs, "metadata", "name");
-        const host = get(ing.inputs, "spec", "rules", "0", "host");
-        const backend = get(
-            ing.inputs,
-            "spec",
-            "rules",
-            "0",
-            "http",
-            "paths",
-            "0",
-            "backend",
-            "service",
-            "name",
-        );
-        if (ann["nginx.ingress.kubernetes.io/canary"] === "true") {
+        const weighted = live.filter((b) => b.route === route);
+        if (weighted.length > 0) {
+            const kind = weighted[0].kind;
+            const label = kind === "alb" ? "ALB forward" : (kind ?? "default");
             lines.push(
-                `  Ingress ${name} (${host}) canary → ${backend} ${ann["nginx.ingress.kubernetes.io/canary-weight"]} %; preview ${ann["nginx.ingress.kubernetes.io/canary-by-header"]}: ${ann["nginx.ingress.kubernetes.io/canary-by-header-value"]}`,
+                `    ${label} → ${weighted.map((b) => `${b.service} ${b.weight}`).join(", ")}`,
             );
-            continue;
         }
-        const weighted = Object.entries(ann).find(([k]) => k.endsWith("/actions.weighted-routing"));
-        if (weighted) {
-            const groups = get(JSON.parse(weighted[1]), "forwardConfig", "targetGroups") as Obj[];
-            lines.push(
-                `  Ingress ${name} (${host}) ALB forward → ${groups.map((g) => `${g.serviceName} ${g.weight}`).join(", ")}`,
-            );
-            for (const [k, v] of Object.entries(ann)) {
-                const m = /\/conditions\.(preview-.+)$/.exec(k);
-                if (!m) continue;
-                const cfg = get(JSON.parse(v), "0", "httpHeaderConfig") as Obj;
-                lines.push(
-                    `    preview ${cfg.httpHeaderName}: ${(cfg.values as string[]).join(",")} → action ${m[1]}`,
-                );
-            }
-            continue;
+        for (const p of previews.filter((x) => x.route === route)) {
+            lines.push(`    preview ${p.header}: ${p.values.join(",")} → ${p.services.join(", ")}`);
         }
-        lines.push(`  Ingress ${name} (${host}) primary → ${backend}`);
     }
     return lines;
 }
