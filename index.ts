@@ -46,17 +46,20 @@ const deployed = COLORS.flatMap((color) => {
     return spec ? [{ color, version: spec.version }] : [];
 });
 
-// Alerts and dashboards watch the first web workload (or the first workload): the one the
-// runbooks' SLOs are about.
+// The rules, the PrometheusRule and the dashboard are named after the first web workload (or the
+// first workload); the HTTP alerts watch every web workload and the pod alerts every scalable one.
 const watched = webWorkloads[0] ?? workloads[0];
 
 // The rules are pure: render them before any resource, so promtool can reject a stack's own
 // alert expression as a config error with nothing half-applied.
 const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
     appName: watched.name,
+    webJobs: webWorkloads.map((w) => w.name),
+    podOwners: workloads.filter(isScalable).map((w) => w.name),
     namespace: app.namespace,
     monitoring: cfg.monitoring,
     database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
+    stores: { database: !!cfg.database, cache: !!cfg.cache },
 };
 if (rulesInput) {
     const check = extraAlertProblems(
@@ -340,6 +343,10 @@ const alerting = rulesInput
           rules: rulesInput,
           workloads: webWorkloads
               .filter((w) => w !== watched)
+              .map((w) => ({ name: w.name, metricsPath: w.health.metrics })),
+          // Workers have no Service: their pods are scraped directly.
+          workers: workloads
+              .filter((w) => w.kind === "worker")
               .map((w) => ({ name: w.name, metricsPath: w.health.metrics })),
           // The data tier's exporter Services (app.kubernetes.io/name, port "metrics").
           exporters: [

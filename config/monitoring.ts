@@ -119,6 +119,8 @@ const metricsSchema = z
         containerRequests: metricName().optional(),
         containerRestarts: metricName().optional(),
         nodeAllocatable: metricName().optional(),
+        /** kube-state-metrics pod phase, for the preflight's running requests. */
+        podPhase: metricName().optional(),
         hpaCurrentReplicas: metricName().optional(),
         hpaDesiredReplicas: metricName().optional(),
         hpaMinReplicas: metricName().optional(),

@@ -46,8 +46,21 @@ export interface RuleGroup {
 export const isAlertingRule = (r: Rule): r is AlertingRule => "alert" in r;
 
 export interface AlertRulesInput {
-    /** App name: the `job` label of its targets (ServiceMonitor jobLabel) and the pod name prefix. */
+    /**
+     * Name of the rule groups, the PrometheusRule and the dashboard; also the one web workload
+     * watched when `webJobs` is not given.
+     */
     readonly appName: string;
+    /**
+     * The web workloads (their `job`, the Service's app.kubernetes.io/name) the HTTP alerts,
+     * recording rules and SLO watch, each on its own series; default `[appName]`.
+     */
+    readonly webJobs?: readonly string[];
+    /**
+     * Workloads whose pods and HPAs (named `<workload>-<color>`) the pod alerts watch; default
+     * `webJobs`.
+     */
+    readonly podOwners?: readonly string[];
     /** Namespace of the app and its exporters. */
     readonly namespace: string;
     readonly monitoring: MonitoringConfig;
@@ -64,7 +77,26 @@ export interface AlertRulesInput {
     readonly database?: { readonly allocatedGiB: number };
     /** `job` of the CloudWatch exporter's target; default "cloudwatch-exporter". */
     readonly cloudwatchJob?: string;
+    /**
+     * The data stores the stack has. Their alerts exist only for these: an alert over a store the
+     * stack lacks can never fire. Default both (the whole catalogue).
+     */
+    readonly stores?: DataStores;
 }
+
+/** Which data stores a stack has. */
+export interface DataStores {
+    readonly database: boolean;
+    readonly cache: boolean;
+}
+
+/** The web workloads' jobs an input watches. */
+export const webJobsOf = (input: Pick<AlertRulesInput, "appName" | "webJobs">): string[] =>
+    input.webJobs && input.webJobs.length > 0 ? [...input.webJobs] : [input.appName];
+
+/** The stores of an input: both unless it says otherwise. */
+export const storesOf = (input: Pick<AlertRulesInput, "stores">): DataStores =>
+    input.stores ?? { database: true, cache: true };
 
 // ---- human-readable values in the static parts of annotations ----
 
@@ -142,7 +174,10 @@ function ruleContext(input: AlertRulesInput): RuleContext {
     const m = metricNames(cfg.metrics);
     const w = cfg.rateWindow;
     const ns = input.namespace;
-    const app = appSelector(input.appName, ns);
+    const jobs = webJobsOf(input);
+    const owners = input.podOwners ?? jobs;
+    const owner = owners.length === 1 ? owners[0] : `(${owners.join("|")})`;
+    const app = appSelector(jobs, ns);
     const http = httpQueries({ ...m, httpStatusLabel: cfg.metrics.httpStatusLabel }, app);
     return {
         input,
@@ -152,8 +187,8 @@ function ruleContext(input: AlertRulesInput): RuleContext {
         w,
         sel: {
             app,
-            pods: `namespace="${ns}",container="${input.container ?? "app"}",pod=~"${input.appName}-(blue|green)-.+"`,
-            hpas: `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`,
+            pods: `namespace="${ns}",container="${input.container ?? "app"}",pod=~"${owner}-(blue|green)-.+"`,
+            hpas: `namespace="${ns}",horizontalpodautoscaler=~"${owner}-(blue|green)"`,
             pg: `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`,
             redis: `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`,
             cloudwatch: `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`,
@@ -300,34 +335,37 @@ function databaseRules(ctx: RuleContext): AlertingRule[] {
     ];
 }
 
-// AL-10, AL-11: RDS storage through the CloudWatch exporter and Redis through redis_exporter.
-function storageAndCacheRules(ctx: RuleContext): AlertingRule[] {
-    const { a, m, w, input } = ctx;
-    const redis = ctx.sel.redis;
+// AL-10: RDS storage through the CloudWatch exporter.
+function storageRules(ctx: RuleContext): AlertingRule[] {
+    const { a, m, input } = ctx;
     const storage = a.databaseStorageLow;
     const db = input.database ?? { allocatedGiB: storage.allocatedGiB };
     const allocated = db.allocatedGiB * 1024 ** 3;
     // The stack's own exporter discovers only this stack's instances (primary, replicas and any
     // restored set), so its job and namespace select them all.
     const dbLabel = CLOUDWATCH_LABELS.dbInstance;
+    return bySeverity(ctx, "DatabaseStorageLow", storage, (t, severity) => ({
+        for: t.for,
+        expr: `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${ctx.sel.cloudwatch}}) / ${allocated} < ${lit(t.threshold)}`,
+        summary: `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
+        description: `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+    }));
+}
+
+// AL-11: Redis through redis_exporter.
+function cacheRules(ctx: RuleContext): AlertingRule[] {
+    const { a, m, w } = ctx;
+    const redis = ctx.sel.redis;
     const hits = `sum by (namespace, job) (rate(${m.redisHits}{${redis}}[${w}]))`;
     const lookups = `(${hits} + sum by (namespace, job) (rate(${m.redisMisses}{${redis}}[${w}])))`;
-    return [
-        ...bySeverity(ctx, "DatabaseStorageLow", storage, (t, severity) => ({
-            for: t.for,
-            expr: `min by (${dbLabel}) (${m.dbFreeStorageBytes}{${ctx.sel.cloudwatch}}) / ${allocated} < ${lit(t.threshold)}`,
-            summary: `Database {{ $labels.${dbLabel} }}: only {{ $value | humanizePercentage }} of storage free`,
-            description: `RDS instance {{ $labels.${dbLabel} }} has {{ $value | humanizePercentage }} of its ${db.allocatedGiB} GiB allocated storage free, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-        })),
-        ...bySeverity(ctx, "CacheHitRatioLow", a.cacheHitRatioLow, (t, severity) => ({
-            for: t.for,
-            expr:
-                `${hits} / ${lookups} < ${lit(t.threshold)} ` +
-                `and on (namespace, job) ${lookups} > ${lit(a.cacheHitRatioLow.minLookupRate)}`,
-            summary: "Redis hit ratio is {{ $value | humanizePercentage }}",
-            description: `The Redis hit ratio behind {{ $labels.job }} over ${w} is {{ $value | humanizePercentage }}, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
-        })),
-    ];
+    return bySeverity(ctx, "CacheHitRatioLow", a.cacheHitRatioLow, (t, severity) => ({
+        for: t.for,
+        expr:
+            `${hits} / ${lookups} < ${lit(t.threshold)} ` +
+            `and on (namespace, job) ${lookups} > ${lit(a.cacheHitRatioLow.minLookupRate)}`,
+        summary: "Redis hit ratio is {{ $value | humanizePercentage }}",
+        description: `The Redis hit ratio behind {{ $labels.job }} over ${w} is {{ $value | humanizePercentage }}, below the ${severity} threshold of ${percent(t.threshold)} for ${t.for}.`,
+    }));
 }
 
 const BURN_ALERTS = {
@@ -447,11 +485,17 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         name: `${input.appName}.${suffix}`,
         rules,
     });
+    const stores = storesOf(input);
+    // Only the stores the stack has: an alert over a missing store could never fire.
+    const data = [
+        ...(stores.database ? [...databaseRules(ctx), ...storageRules(ctx)] : []),
+        ...(stores.cache ? cacheRules(ctx) : []),
+    ];
     return [
         group("slo", sloRules(ctx)),
         group("canary", canaryRules(ctx)),
         group("app", [...requestRules(ctx), ...podRules(ctx)]),
-        group("data", [...databaseRules(ctx), ...storageAndCacheRules(ctx)]),
+        ...(data.length > 0 ? [group("data", data)] : []),
         ...(input.monitoring.extraAlerts.length > 0 ? [group("extra", extraRules(ctx))] : []),
     ];
 }

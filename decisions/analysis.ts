@@ -11,7 +11,10 @@ export type Verdict = "pass" | "fail" | "no data" | "skipped" | "too low";
 export type Outcome = "healthy" | "unhealthy" | "inconclusive";
 
 export interface AnalysisInput {
+    /** The workload the PrometheusRule is named after (its catalogue alerts count as the app's). */
     readonly appName: string;
+    /** The web workloads' jobs whose requests are judged, together; default `[appName]`. */
+    readonly jobs?: readonly string[];
     readonly namespace: string;
     readonly monitoring: MonitoringConfig;
     readonly stable: string;
@@ -63,7 +66,8 @@ const relative = (factor: number, floor: number) => (c?: number, s?: number) => 
 export function analysisChecks(input: AnalysisInput): Check[] {
     const m = input.monitoring;
     const w = input.window;
-    const sel = (color: string) => appSelector(input.appName, input.namespace, color);
+    const sel = (color: string) =>
+        appSelector(input.jobs?.length ? input.jobs : input.appName, input.namespace, color);
     const names = { ...metricNames(m.metrics), httpStatusLabel: m.metrics.httpStatusLabel };
     const q = (color: string) => httpQueries(names, sel(color));
     const both = (f: (color: string) => string) => ({
@@ -151,7 +155,7 @@ export function firingCriticalQuery(input: AnalysisInput): string {
             monitoring: input.monitoring,
         }),
     ).map((r) => r.alert);
-    const base = `ALERTS{alertstate="firing",severity="critical"`;
+    const base = `${metricNames(input.monitoring.metrics).alerts}{alertstate="firing",severity="critical"`;
     return (
         `count(${base},namespace="${input.namespace}"} ` +
         `or ${base},team="${input.monitoring.team}",alertname=~"${[...new Set(names)].join("|")}"})`

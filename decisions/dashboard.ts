@@ -1,8 +1,9 @@
 // Pure: the release dashboard (Grafana JSON model) for one app. Shows what on-call would otherwise
 // read off tables during a shift: traffic share, error ratio and p95 per colour, HPA bounds per
 // colour, database connections and replication lag, Redis hit ratio.
-import type { AlertRulesInput } from "./alertRules";
+import { storesOf, webJobsOf, type AlertRulesInput } from "./alertRules";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
+import { appSelector } from "./httpQueries";
 import { CLOUDWATCH_LABELS, metricNames } from "./metricsCatalogue";
 
 export interface DashboardPanel {
@@ -34,12 +35,19 @@ export function dashboardUid(appName: string, namespace: string): string {
     return `release-${appName}-${namespace}`.slice(0, 40);
 }
 
+/** One panel: title, description, unit, [query, legend] pairs and the axis range. */
+type PanelSpec = [string, string, string, [string, string][], { min?: number; max?: number }?];
+
 export function buildDashboard(input: AlertRulesInput): Dashboard {
     const m = metricNames(input.monitoring.metrics);
     const w = input.monitoring.rateWindow;
     const ns = input.namespace;
-    const app = `job="${input.appName}",namespace="${ns}"`;
-    const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${input.appName}-(blue|green)"`;
+    // Every web workload on the same panels, one series per workload (job) and colour.
+    const jobs = webJobsOf(input);
+    const app = appSelector(jobs, ns);
+    const owners = input.podOwners ?? jobs;
+    const owner = owners.length === 1 ? owners[0] : `(${owners.join("|")})`;
+    const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${owner}-(blue|green)"`;
     const pg = `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`;
     const redis = `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`;
     const cloudwatch = `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`;
@@ -47,15 +55,16 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
         ...new Set(Object.values(input.monitoring.slo.burnRates).map((b) => b.longWindow)),
     ];
 
-    const specs: [string, string, string, [string, string][], { min?: number; max?: number }?][] = [
+    const stores = storesOf(input);
+    const appPanels: PanelSpec[] = [
         [
             "Traffic share per colour",
             "Share of requests each colour served (the router weights as measured).",
             "percentunit",
             [
                 [
-                    `sum by (color) (rate(${m.httpRequests}{${app}}[${w}])) / ignoring (color) group_left () sum (rate(${m.httpRequests}{${app}}[${w}]))`,
-                    "{{color}}",
+                    `sum by (job, color) (rate(${m.httpRequests}{${app}}[${w}])) / ignoring (color) group_left () sum by (job) (rate(${m.httpRequests}{${app}}[${w}]))`,
+                    "{{job}} {{color}}",
                 ],
             ],
             { min: 0, max: 1 },
@@ -64,7 +73,12 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
             "5xx ratio per colour",
             "Canary against stable: AL-13 fires when the canary is clearly worse.",
             "percentunit",
-            [[`namespace_job_color:http_requests_errors:ratio_rate${w}{${app}}`, "{{color}}"]],
+            [
+                [
+                    `namespace_job_color:http_requests_errors:ratio_rate${w}{${app}}`,
+                    "{{job}} {{color}}",
+                ],
+            ],
             { min: 0 },
         ],
         [
@@ -74,7 +88,7 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
             [
                 [
                     `namespace_job_color:http_request_duration_seconds:p95_rate${w}{${app}}`,
-                    "{{color}}",
+                    "{{job}} {{color}}",
                 ],
             ],
             { min: 0 },
@@ -90,6 +104,9 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
             ],
             { min: 0 },
         ],
+    ];
+    // Data panels only for the stores the stack has: an empty panel reads as "all quiet".
+    const databasePanels: PanelSpec[] = [
         [
             "Database connections",
             "Connections in use against max_connections (AL-09).",
@@ -108,6 +125,15 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
             { min: 0 },
         ],
         [
+            "Database free storage",
+            "Free storage per RDS instance, from CloudWatch (AL-10).",
+            "bytes",
+            [[`${m.dbFreeStorageBytes}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.dbInstance}}}`]],
+            { min: 0 },
+        ],
+    ];
+    const cachePanels: PanelSpec[] = [
+        [
             "Redis hit ratio",
             "Keyspace hits / (hits + misses) (AL-11).",
             "percentunit",
@@ -120,31 +146,32 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
             { min: 0, max: 1 },
         ],
         [
-            "Database free storage",
-            "Free storage per RDS instance, from CloudWatch (AL-10).",
-            "bytes",
-            [[`${m.dbFreeStorageBytes}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.dbInstance}}}`]],
-            { min: 0 },
-        ],
-        [
             "Cache memory used",
             "Share of maxmemory each Redis node uses, from CloudWatch.",
             "percent",
             [[`${m.cacheMemoryUsage}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.cacheCluster}}}`]],
             { min: 0, max: 100 },
         ],
+    ];
+    const sloPanels: PanelSpec[] = [
         [
             "SLO error ratio (burn-rate long windows)",
             `Error ratio against the ${input.monitoring.slo.availability}% availability SLO (AL-12).`,
             "percentunit",
             sloWindows.map((win) => [
                 `namespace_job:http_requests_errors:ratio_rate${win}{${app}}`,
-                win,
+                `{{job}} ${win}`,
             ]),
             { min: 0 },
         ],
     ];
 
+    const specs = [
+        ...appPanels,
+        ...(stores.database ? databasePanels : []),
+        ...(stores.cache ? cachePanels : []),
+        ...sloPanels,
+    ];
     const panels: DashboardPanel[] = specs.map(([title, description, unit, queries, range], i) => ({
         id: i + 1,
         type: "timeseries",

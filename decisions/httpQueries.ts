@@ -33,9 +33,18 @@ export function httpQueries(metrics: HttpMetricNames, selector: string): HttpQue
     };
 }
 
-/** Label matchers for one app's request series, optionally one colour's. */
-export const appSelector = (appName: string, namespace: string, color?: string) =>
-    `job="${appName}",namespace="${namespace}"${color ? `,color="${color}"` : ""}`;
+/**
+ * Matcher for the series of one or more jobs (workload names are DNS labels: no regex specials
+ * but "-", which is literal outside brackets).
+ */
+export const jobMatcher = (jobs: string | readonly string[]) => {
+    const list = typeof jobs === "string" ? [jobs] : [...new Set(jobs)];
+    return list.length === 1 ? `job="${list[0]}"` : `job=~"${list.join("|")}"`;
+};
+
+/** Label matchers for the request series of the app's jobs, optionally one colour's. */
+export const appSelector = (jobs: string | readonly string[], namespace: string, color?: string) =>
+    `${jobMatcher(jobs)},namespace="${namespace}"${color ? `,color="${color}"` : ""}`;
 
 /** Names of the per-colour recording rules (AL-13) over `window`. */
 export const colorRecords = (window: string) => ({

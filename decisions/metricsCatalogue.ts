@@ -119,6 +119,12 @@ export const METRICS = {
         type: "gauge",
         help: "1 if the last scrape succeeded.",
     },
+    alerts: {
+        name: "ALERTS",
+        source: "prometheus",
+        type: "gauge",
+        help: "1 per pending or firing alert, labelled alertname and alertstate (analysis).",
+    },
     // cAdvisor (kubelet /metrics/cadvisor).
     containerCpu: {
         name: "container_cpu_usage_seconds_total",
@@ -156,6 +162,12 @@ export const METRICS = {
         source: "kube-state-metrics",
         type: "gauge",
         help: 'Node allocatable resources, labelled resource="cpu"|"memory" (capacity preflight).',
+    },
+    podPhase: {
+        name: "kube_pod_status_phase",
+        source: "kube-state-metrics",
+        type: "gauge",
+        help: "1 for the phase a pod is in, labelled phase (capacity preflight: Pending|Running).",
     },
     hpaCurrentReplicas: {
         name: "kube_horizontalpodautoscaler_status_current_replicas",
@@ -218,6 +230,18 @@ export const METRICS = {
         source: "redis-exporter",
         type: "counter",
         help: "Failed key lookups.",
+    },
+    redisMemoryUsed: {
+        name: "redis_memory_used_bytes",
+        source: "redis-exporter",
+        type: "gauge",
+        help: "Bytes Redis has allocated (capacity preflight).",
+    },
+    redisMemoryMax: {
+        name: "redis_memory_max_bytes",
+        source: "redis-exporter",
+        type: "gauge",
+        help: "maxmemory; 0 when unlimited (capacity preflight).",
     },
     // CloudWatch, through YACE.
     dbFreeStorageBytes: cw(

@@ -9,11 +9,6 @@ import { percent } from "./alertRules";
 import { colorCapacity } from "./capacity";
 import { CLOUDWATCH_LABELS, metricNames } from "./metricsCatalogue";
 
-/** redis_exporter's memory gauges and kube-state-metrics' pod phase (fixed by the pinned images). */
-const REDIS_MEMORY_USED = "redis_memory_used_bytes";
-const REDIS_MEMORY_MAX = "redis_memory_max_bytes";
-const POD_PHASE = "kube_pod_status_phase";
-
 export interface PreflightCheck {
     readonly name: string;
     /** Queries whose values the check needs, by role. */
@@ -78,8 +73,8 @@ export function preflightChecks(cfg: StackConfig): PreflightCheck[] {
         checks.push({
             name: "cache memory",
             queries: {
-                used: `max(${REDIS_MEMORY_USED}{${sel}})`,
-                max: `max(${REDIS_MEMORY_MAX}{${sel}} > 0)`,
+                used: `max(${names.redisMemoryUsed}{${sel}})`,
+                max: `max(${names.redisMemoryMax}{${sel}} > 0)`,
             },
             free: (v) => (ok(v.used, v.max) ? 1 - v.used! / v.max! : undefined),
             minimum: t.cacheFreeMemory,
@@ -89,7 +84,7 @@ export function preflightChecks(cfg: StackConfig): PreflightCheck[] {
     }
     const pods = addedPods(cfg);
     const req = cfg.app.resources.requests;
-    const running = `${POD_PHASE}{phase=~"Pending|Running"} == 1`;
+    const running = `${names.podPhase}{phase=~"Pending|Running"} == 1`;
     for (const [resource, perPod, show] of [
         ["cpu", cpuCores(req.cpu), cores],
         ["memory", memoryBytes(req.memory), gib],

@@ -19,3 +19,12 @@ export const ALERT_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
     "AL-13": ["CanaryWorseThanStableErrors", "CanaryWorseThanStableLatency"],
     "AL-14": ["HPAAtMax"],
 };
+
+/**
+ * The alert IDs that watch a data store: required only when the stack has that store, since an
+ * alert over a store the stack lacks can never fire.
+ */
+export const STORE_ALERT_IDS: Readonly<Record<"database" | "cache", readonly string[]>> = {
+    database: ["AL-07", "AL-08", "AL-09", "AL-10"],
+    cache: ["AL-11"],
+};

@@ -4,7 +4,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { ALERT_CATALOGUE } from "./alertCatalogue";
+import { ALERT_CATALOGUE, STORE_ALERT_IDS } from "./alertCatalogue";
 import {
     namespaceOf,
     routedBackends,
@@ -17,6 +17,24 @@ import {
 /** AL-01 … AL-14 alert names from the catalogue the alerting component builds. */
 export const DEFAULT_REQUIRED_ALERTS: string[] = Object.values(ALERT_CATALOGUE).flat();
 
+const namesOf = (ids: readonly string[]) => ids.flatMap((id) => ALERT_CATALOGUE[id] ?? []);
+const storeAlertIds = new Set(Object.values(STORE_ALERT_IDS).flat());
+
+/** Catalogue alerts every stack needs: those that watch the app, whatever its stores. */
+export const DEFAULT_APP_ALERTS: string[] = namesOf(
+    Object.keys(ALERT_CATALOGUE).filter((id) => !storeAlertIds.has(id)),
+);
+/** Alerts over RDS (AL-07 … AL-10), required when the stack has an RDS instance. */
+export const DEFAULT_DATABASE_ALERTS: string[] = namesOf(STORE_ALERT_IDS.database);
+/** Alerts over Redis (AL-11), required when the stack has an ElastiCache replication group. */
+export const DEFAULT_CACHE_ALERTS: string[] = namesOf(STORE_ALERT_IDS.cache);
+
+interface RequiredAlertsConfig {
+    alerts: string[];
+    databaseAlerts: string[];
+    cacheAlerts: string[];
+}
+
 /** Every alerting rule of a PrometheusRule's props. */
 export function alertRules(props: Props): Props[] {
     return ((props.spec?.groups ?? []) as Props[]).flatMap((g) =>
@@ -26,19 +44,41 @@ export function alertRules(props: Props): Props[] {
 
 export const requiredAlerts: StackValidationPolicy = {
     name: "prometheus-required-alerts",
-    description: "A PrometheusRule must define every alert of the catalogue.",
+    description:
+        "A PrometheusRule must define every alert of the catalogue that applies to the stack's workloads and data stores.",
     configSchema: {
         properties: {
             alerts: {
                 type: "array",
                 items: { type: "string" },
-                default: DEFAULT_REQUIRED_ALERTS,
-                description: "Alert names that must exist (default AL-01 … AL-14).",
+                default: DEFAULT_APP_ALERTS,
+                description:
+                    "Alert names every stack must define (default AL-01 … AL-06, AL-12 … AL-14).",
+            },
+            databaseAlerts: {
+                type: "array",
+                items: { type: "string" },
+                default: DEFAULT_DATABASE_ALERTS,
+                description:
+                    "Alert names required when the stack has an RDS instance (default AL-07 … AL-10).",
+            },
+            cacheAlerts: {
+                type: "array",
+                items: { type: "string" },
+                default: DEFAULT_CACHE_ALERTS,
+                description:
+                    "Alert names required when the stack has an ElastiCache replication group (default AL-11).",
             },
         },
     },
     validateStack: (args, report) => {
-        const { alerts } = args.getConfig<{ alerts: string[] }>();
+        const cfg = args.getConfig<RequiredAlertsConfig>();
+        const has = (type: string) => args.resources.some((r) => r.type === type);
+        const alerts = [
+            ...cfg.alerts,
+            ...(has(TYPES.rdsInstance) ? cfg.databaseAlerts : []),
+            ...(has(TYPES.replicationGroup) ? cfg.cacheAlerts : []),
+        ];
         const rules = args.resources.filter((r) => r.type === TYPES.prometheusRule);
         if (rules.length === 0) {
             report(`The stack must define a PrometheusRule with the alerts ${alerts.join(", ")}`);

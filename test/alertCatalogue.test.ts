@@ -5,7 +5,12 @@ import * as assert from "assert";
 import { parseStackConfig } from "../config";
 import { ALERT_CATALOGUE, alertingRules, buildRuleGroups } from "../decisions/alertRules";
 import { ALERT_CATALOGUE as PACK_CATALOGUE } from "../policies/alertCatalogue";
-import { DEFAULT_REQUIRED_ALERTS } from "../policies/monitoring";
+import {
+    DEFAULT_APP_ALERTS,
+    DEFAULT_CACHE_ALERTS,
+    DEFAULT_DATABASE_ALERTS,
+    DEFAULT_REQUIRED_ALERTS,
+} from "../policies/monitoring";
 import { editedStackConfig, type StackName } from "../scripts/lib/stackEdit";
 
 function parsedStack(stack: StackName) {
@@ -33,5 +38,28 @@ describe("alert catalogue: the pack's copy and the program's agree", () => {
             const built = [...new Set(alertingRules(groups).map((r) => r.alert))].sort();
             assert.deepStrictEqual([...DEFAULT_REQUIRED_ALERTS].sort(), built);
         });
+    }
+
+    // The program builds a store's alerts only when the stack has it; the pack requires them on
+    // the same condition. Each combination must agree, or a stack fails its own policy.
+    for (const database of [false, true]) {
+        for (const cache of [false, true]) {
+            it(`builds what the pack requires with database=${database}, cache=${cache}`, () => {
+                const cfg = parsedStack("prod");
+                const groups = buildRuleGroups({
+                    appName: cfg.app.name,
+                    namespace: cfg.app.namespace,
+                    monitoring: { ...cfg.monitoring!, extraAlerts: [] },
+                    stores: { database, cache },
+                });
+                const built = [...new Set(alertingRules(groups).map((r) => r.alert))].sort();
+                const required = [
+                    ...DEFAULT_APP_ALERTS,
+                    ...(database ? DEFAULT_DATABASE_ALERTS : []),
+                    ...(cache ? DEFAULT_CACHE_ALERTS : []),
+                ].sort();
+                assert.deepStrictEqual(built, required);
+            });
+        }
     }
 });

@@ -3,10 +3,20 @@
 // depend on is really in the plan, hardened, scraped, and finds exactly the stack's stores.
 import * as assert from "assert";
 import { CLOUDWATCH_EXPORTER, CLOUDWATCH_EXPORTER_ACTIONS } from "../decisions/cloudwatchExporter";
-import { metricSourceProblems, plannedQueries } from "../scripts/lib/metricSources";
+import type { MetricOverrides } from "../decisions/metricsCatalogue";
+import { parsedConfig } from "../scripts/lib/analysis";
+import {
+    metricSourceProblems,
+    plannedQueries,
+    releaseQueries,
+    type DriftInput,
+} from "../scripts/lib/metricSources";
 import type { Plan } from "../scripts/lib/plan";
+import { runPolicies } from "../scripts/lib/policyRunner";
 import { loadStackInput } from "../scripts/lib/stackFile";
+import { resolveWorkloads } from "../config";
 import { byType, configProblems, inputs, planStack, type StackName } from "./helpers";
+import { EXAMPLE_STACKS } from "./workloadFixtures";
 
 const T = {
     deployment: "kubernetes:apps/v1:Deployment",
@@ -226,4 +236,127 @@ describe("CloudWatch exporter in the plan", () => {
             "release:cluster.oidcProviderArn must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it (not set)",
         ]);
     });
+});
+
+describe("metric sources (drift) on every example stack", () => {
+    for (const file of EXAMPLE_STACKS) {
+        describe(file, () => {
+            let plan: Plan;
+            let drift: DriftInput;
+            before(async () => {
+                plan = await planStack(file);
+                const cfg = parsedConfig(loadStackInput(file));
+                const web = resolveWorkloads(cfg).find((w) => w.kind === "web")!;
+                drift = {
+                    plan,
+                    appName: web.name,
+                    overrides: cfg.monitoring?.metrics as MetricOverrides,
+                    appMetrics: cfg.monitoring?.appMetrics.map((m) => m.name),
+                    // What `analyze` and the capacity preflight ask Prometheus, too.
+                    extraQueries: releaseQueries(cfg),
+                };
+            });
+
+            it("reads only metrics whose source it deploys or the docs require: rules, dashboard, analysis, preflight", () => {
+                assert.ok(drift.extraQueries!.some((q) => q.where.startsWith("preflight")));
+                assert.ok(drift.extraQueries!.some((q) => q.where.startsWith("analyze")));
+                assert.deepEqual(metricSourceProblems(drift), []);
+            });
+
+            it("fails when the CloudWatch exporter is removed from the plan", () => {
+                const problems = metricSourceProblems({ ...drift, plan: withoutExporter(plan) });
+                // Every example has a database: its storage alert, panel and preflight lose their source.
+                for (const where of [
+                    /\.data: alert DatabaseStorageLow reads aws_rds_free_storage_space_average from YACE/,
+                    /^dashboard "Database free storage" reads aws_rds_free_storage_space_average/,
+                    /^preflight "database storage" \(free\) reads aws_rds_free_storage_space_average/,
+                ]) {
+                    assert.ok(
+                        problems.some((p) => where.test(p)),
+                        `${where}:\n${problems.join("\n")}`,
+                    );
+                }
+            });
+        });
+    }
+});
+
+describe("CloudWatch exporter under the policy pack", () => {
+    let plan: Plan;
+    before(async () => (plan = await planStack("prod")));
+
+    const exporterDeployment = (p: Plan) => inputs(named(p, T.deployment, CLOUDWATCH_EXPORTER)[0]);
+    const exporterRole = (p: Plan) =>
+        byType(p, T.role).find((r) =>
+            String(inputs(r).assumeRolePolicy).includes(`:${CLOUDWATCH_EXPORTER}"`),
+        )!;
+    /** The mandatory violations of the prod pack on the plan with one fault in the exporter. */
+    const violations = async (fault: (p: Plan) => void) => {
+        const p = structuredClone(plan);
+        fault(p);
+        const run = await runPolicies(p);
+        return run.violations
+            .filter((v) => v.enforcementLevel === "mandatory")
+            .map((v) => `${v.policy}: ${v.message}`);
+    };
+
+    it("passes the pack as planned", async () => {
+        assert.deepEqual(await violations(() => undefined), []);
+    });
+
+    const cases: [string, RegExp, (p: Plan) => void][] = [
+        [
+            "an unpinned image",
+            /^k8s-image-pinned: .*cloudwatch-exporter.* must be pinned/,
+            (p) => {
+                const c = exporterDeployment(p).spec.template.spec.containers[0];
+                c.image = c.image.replace(/:v[\d.]+$/, ":latest");
+            },
+        ],
+        [
+            "no memory limit",
+            /^k8s-resources-set: .*cloudwatch-exporter.* must set resources limits\.memory/,
+            (p) =>
+                delete exporterDeployment(p).spec.template.spec.containers[0].resources.limits
+                    .memory,
+        ],
+        [
+            "a writable root filesystem",
+            /^k8s-restricted-security-context: .*cloudwatch-exporter.* must set securityContext\.readOnlyRootFilesystem: true/,
+            (p) =>
+                (exporterDeployment(
+                    p,
+                ).spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false),
+        ],
+        [
+            "running as root",
+            /^k8s-restricted-security-context: .*cloudwatch-exporter.* must run as non-root/,
+            (p) => {
+                const pod = exporterDeployment(p).spec.template.spec;
+                pod.securityContext.runAsNonRoot = false;
+                delete pod.containers[0].securityContext.runAsNonRoot;
+            },
+        ],
+        [
+            "a role trusted by a second ServiceAccount",
+            /^iam-service-account-role-scoped: IAM role .* must name exactly one namespace and ServiceAccount/,
+            (p) => {
+                const role = inputs(exporterRole(p));
+                const trust = JSON.parse(role.assumeRolePolicy);
+                const cond = trust.Statement[0].Condition.StringEquals;
+                const sub = Object.keys(cond).find((k) => k.endsWith(":sub"))!;
+                cond[sub] = [cond[sub], "system:serviceaccount:nova-prod:default"];
+                role.assumeRolePolicy = JSON.stringify(trust);
+            },
+        ],
+    ];
+    for (const [name, expected, fault] of cases) {
+        it(`fails on ${name}`, async () => {
+            const found = await violations(fault);
+            assert.ok(
+                found.some((v) => expected.test(v)),
+                `${expected} not among:\n${found.join("\n")}`,
+            );
+        });
+    }
 });

@@ -27,16 +27,24 @@ export interface AlertingArgs {
      * metrics path), each with its own ServiceMonitor; the rules watch `rules.appName`. Default none.
      */
     readonly workloads?: readonly { readonly name: string; readonly metricsPath: string }[];
+    /**
+     * Worker workloads (no Service) whose pods to scrape on their `http` port, each through its
+     * own PodMonitor; default none.
+     */
+    readonly workers?: readonly { readonly name: string; readonly metricsPath: string }[];
 }
 
 /**
  * Alerting and observability for one app: a PrometheusRule with the AL-01 … AL-14 catalogue, a
- * ServiceMonitor that carries each pod's `color` and `version` onto its series, ServiceMonitors for
- * the data-tier exporters, and a Grafana dashboard ConfigMap for the kube-prometheus-stack sidecar.
+ * ServiceMonitor per web workload and a PodMonitor per worker that carry each pod's `color` and
+ * `version` onto its series, ServiceMonitors for the data-tier exporters, and a Grafana dashboard
+ * ConfigMap for the kube-prometheus-stack sidecar.
  */
 export class Alerting extends pulumi.ComponentResource {
     public readonly rule: k8s.apiextensions.CustomResource;
     public readonly monitors: k8s.apiextensions.CustomResource[];
+    /** One PodMonitor per worker workload. */
+    public readonly podMonitors: k8s.apiextensions.CustomResource[];
     public readonly dashboard: k8s.core.v1.ConfigMap;
     /** The rule groups in the PrometheusRule; the offline plan writes the same to prometheus-rules.yaml. */
     public readonly ruleGroups: RuleGroup[];
@@ -119,6 +127,34 @@ export class Alerting extends pulumi.ComponentResource {
                 ),
             ),
         ];
+
+        // Same job and colour labels as the ServiceMonitors, so worker series read like the rest.
+        this.podMonitors = (args.workers ?? []).map(
+            (w) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${w.name}-pod-monitor`,
+                    {
+                        apiVersion: "monitoring.coreos.com/v1",
+                        kind: "PodMonitor",
+                        metadata: { name: w.name, namespace: args.namespace, labels },
+                        spec: {
+                            jobLabel: "app.kubernetes.io/name",
+                            selector: { matchLabels: { "app.kubernetes.io/name": w.name } },
+                            namespaceSelector: { matchNames: [r.namespace] },
+                            podTargetLabels: ["color", "version"],
+                            podMetricsEndpoints: [
+                                {
+                                    port: "http",
+                                    path: w.metricsPath,
+                                    interval: cfg.scrapeInterval,
+                                    scheme: "http",
+                                },
+                            ],
+                        },
+                    },
+                    { parent: this },
+                ),
+        );
 
         const dashboard = buildDashboard(r);
         this.dashboard = new k8s.core.v1.ConfigMap(

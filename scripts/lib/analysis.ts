@@ -1,7 +1,7 @@
 // Runs the canary analysis against Prometheus: the checks from decisions/analysis.ts, each query
 // for the canary and the stable colour, judged into one outcome.
 import { performance } from "perf_hooks";
-import { parseStackConfig, type StackConfig } from "../../config";
+import { parseStackConfig, resolveWorkloads, type StackConfig } from "../../config";
 import {
     analysisChecks,
     judgeCheck,
@@ -50,8 +50,12 @@ export function analysisInputFor(cfg: StackConfig, window?: string): AnalysisInp
         );
     }
     const stable = cfg.traffic.stable;
+    // The series carry the workloads' names as job (ServiceMonitor jobLabel), not the app's.
+    const workloads = resolveWorkloads(cfg);
+    const web = workloads.filter((w) => w.kind === "web");
     return {
-        appName: cfg.app.name,
+        appName: (web[0] ?? workloads[0]).name,
+        jobs: web.map((w) => w.name),
         namespace: cfg.app.namespace,
         monitoring: cfg.monitoring,
         stable,

@@ -11,6 +11,10 @@ import {
     type MetricOverrides,
     type MetricSourceId,
 } from "../../decisions/metricsCatalogue";
+import type { StackConfig } from "../../config";
+import { analysisChecks } from "../../decisions/analysis";
+import { preflightChecks } from "../../decisions/preflight";
+import { analysisInputFor } from "./analysis";
 import { REPO_ROOT, type Plan, type PlannedResource } from "./plan";
 
 /** Metric names an expression selects (recording-rule names included), or a parse error. */
@@ -80,6 +84,23 @@ export function plannedQueries(plan: Plan): { queries: PlannedQuery[]; recorded:
         }
     }
     return { queries, recorded };
+}
+
+/** The queries `npm run analyze` and the capacity preflight send for a stack. */
+export function releaseQueries(cfg: StackConfig): PlannedQuery[] {
+    if (!cfg.monitoring) return [];
+    const input = analysisInputFor(cfg);
+    const analysis = analysisChecks(input).flatMap((c) => [
+        { where: `analyze "${c.name}" (canary)`, expr: c.canaryQuery },
+        ...(c.stableQuery ? [{ where: `analyze "${c.name}" (stable)`, expr: c.stableQuery }] : []),
+    ]);
+    const preflight = preflightChecks(cfg).flatMap((c) =>
+        Object.entries(c.queries).map(([role, expr]) => ({
+            where: `preflight "${c.name}" (${role})`,
+            expr,
+        })),
+    );
+    return [...analysis, ...preflight];
 }
 
 /** Sources the docs list as prerequisites: rows of docs/metrics.md's prerequisites table. */
