@@ -29,6 +29,8 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
             "test/policies.branches.test.ts",
             "test/policyUtil.test.ts",
             "test/policies.storage.test.ts",
+            "test/policies.storage.edges.test.ts",
+            "test/policies.identity.edges.test.ts",
         ],
     },
     { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
@@ -38,8 +40,14 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
         tests: ["test/dataNaming.test.ts", "test/dataNaming.edges.test.ts"],
     },
     { files: /^decisions\/podSecurity\.ts$/, tests: ["test/podSecurity.test.ts"] },
-    { files: /^decisions\/ordering\.ts$/, tests: ["test/ordering.test.ts"] },
-    { files: /^decisions\/storage\.ts$/, tests: ["test/storage.test.ts"] },
+    {
+        files: /^decisions\/ordering\.ts$/,
+        tests: ["test/ordering.test.ts", "test/ordering.edges.test.ts"],
+    },
+    {
+        files: /^decisions\/storage\.ts$/,
+        tests: ["test/storage.test.ts", "test/storage.decisions.test.ts"],
+    },
     {
         files: /^decisions\/(metricsCatalogue|cloudwatchExporter)\.ts$/,
         tests: ["test/metricsCatalogue.test.ts"],
@@ -57,7 +65,10 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
     },
     // Only exercised through planned stacks so far.
     { files: /^decisions\/(backups|dns)\.ts$/, tests: ["test/storageComponents.test.ts"] },
-    { files: /^decisions\/podIdentity\.ts$/, tests: ["test/podIdentity.test.ts"] },
+    {
+        files: /^decisions\/podIdentity\.ts$/,
+        tests: ["test/podIdentity.test.ts", "test/podIdentity.edges.test.ts"],
+    },
     {
         files: /^decisions\/(alert|dashboard)/,
         tests: ["test/alerts.test.ts"],
