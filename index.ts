@@ -28,6 +28,7 @@ import { extraAlertProblems } from "./config/promtool";
 import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
 import { SmokeTestJob } from "./components/app/smokeTestJob";
 import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
+import { stopWrites } from "./decisions/writes";
 
 const { config: cfg } = loadStackConfig();
 const prod = cfg.stage === "prod";
@@ -35,6 +36,8 @@ const app = cfg.app;
 const split = trafficSplit(cfg.traffic.stable, cfg.traffic.canaryWeight);
 const workloads = resolveWorkloads(cfg);
 const webWorkloads = workloads.filter((w) => w.kind === "web");
+/** `release:data.writes: stopped`: no pod of any workload runs, and a restore waits for that. */
+const writesStopped = cfg.data.writes === "stopped";
 /** The workload whose image runs the migrations: named in config, else the first web workload. */
 const migrator =
     workloads.find((w) => w.key === cfg.database?.migration.workload) ??
@@ -90,7 +93,10 @@ if (Object.keys(cfg.appSecrets).length > 0) {
 }
 
 // Data tier before the colours: every workload reads its Secret, and each deployed version gets a
-// release snapshot and a migration Job that the router waits for.
+// release snapshot and a migration Job that the router waits for. A restore waits for the
+// workloads instead, once writes are stopped (they then skip the Secret: they run no pods).
+let writersStopped!: (workloads: pulumi.Resource[]) => void;
+const restoreAfter = new Promise<pulumi.Resource[]>((resolve) => (writersStopped = resolve));
 const data =
     cfg.network && (cfg.database || cfg.cache)
         ? new DataTier(
@@ -109,6 +115,7 @@ const data =
                   ),
                   prod,
                   tags: storeTags,
+                  restoreAfter,
               },
               { dependsOn: [ns] },
           )
@@ -153,7 +160,7 @@ const previous = new PreviousReleaseState(`${app.name}-previous`, {
 });
 const order = pulumi.all([previous.release, previous.live]).apply(([prev, live]) => {
     const peaks = transientPeaks(prev, split, cfg.router.kind);
-    return orderRelease(
+    const planned = orderRelease(
         Object.fromEntries(
             units.map((u) => {
                 const before = previousUnit(prev, u.color, u.workload.key);
@@ -175,6 +182,7 @@ const order = pulumi.all([previous.release, previous.live]).apply(([prev, live])
             }),
         ),
     );
+    return writesStopped ? stopWrites(planned) : planned;
 });
 let routingReady!: (objects: pulumi.Resource[]) => void;
 const routing = new Promise<pulumi.Resource[]>((resolve) => (routingReady = resolve));
@@ -196,14 +204,17 @@ const parts = workloads.flatMap((workload) =>
                 pod,
                 namespace: ns.name,
                 stable: split.stable,
-                dependsOn: secretResources,
+                writesStopped,
+                dependsOn: writesStopped ? [] : secretResources,
             });
             return { workload, color, version, cron };
         }
         const key = `${workload.key}-${color}`;
         const unit = units.find((u) => u.key === key)!;
         // Whether the colour has pods and an HPA follows from the config alone.
-        const target = colorCapacity({ ...unit.sizing, weight: unit.weight });
+        const target = writesStopped
+            ? { replicas: 0 }
+            : colorCapacity({ ...unit.sizing, weight: unit.weight });
         const step = order.apply((o) => o.steps[key]);
         const deployment = new ColorDeployment(name, {
             pod,
@@ -215,7 +226,8 @@ const parts = workloads.flatMap((workload) =>
                     maxReplicas: step.apply((s) => s.hpa?.maxReplicas ?? target.hpa!.maxReplicas),
                 },
             },
-            dependsOn: secretResources,
+            writesStopped,
+            dependsOn: writesStopped ? [] : secretResources,
             scaleAfter: order.apply((o) => (o.after.includes(key) ? routing : Promise.resolve([]))),
         });
         return { workload, color, version, target, step, key, deployment };
@@ -310,6 +322,11 @@ const tcpServices = workloads
                 gates: [scaledBefore(w.key), ...(data?.gates ?? [])],
             }),
     );
+writersStopped(
+    writesStopped
+        ? parts.map((p) => (p.deployment ? p.deployment.deployment : p.cron!.cronJob))
+        : [],
+);
 routingReady([
     ...routers.flatMap((r) => Object.values(r.objects)),
     ...tcpServices.map((t) => t.service),
@@ -375,7 +392,7 @@ export const colorsDeployed = Object.fromEntries(
                             ? {
                                   kind: p.workload.kind,
                                   image: workloadImage(p.workload, version),
-                                  suspended: color !== split.stable,
+                                  suspended: color !== split.stable || writesStopped,
                               }
                             : {
                                   kind: p.workload.kind,
@@ -414,4 +431,10 @@ export const database = data?.database
     : null;
 export const cache = data?.cache ? { endpoint: data.cache.endpoint } : null;
 export const dataStoreSecret = data?.secretName ?? null;
+/** Whether pods may write, and where: a restore runs only while writes are stopped. */
+export const writes = {
+    mode: cfg.data.writes,
+    database: data?.database?.activeIdentifier ?? null,
+    restoredFrom: cfg.database?.restoreFromSnapshot ?? cfg.database?.restoreToTime ?? null,
+};
 export const alertCount = alerting?.alertCount ?? 0;

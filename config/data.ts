@@ -5,7 +5,9 @@ import { z } from "zod";
 import {
     RDS_INSTANCE_ID_MAX,
     UTC_TIMESTAMP,
+    pitrInstanceId,
     rdsIdProblem,
+    restoredInstanceId,
     slug,
     snapshotRefProblem,
     timestampProblem,
@@ -200,15 +202,89 @@ export const cacheSchema = z.strictObject({
     exporterImage: image().default(REDIS_EXPORTER_IMAGE),
 });
 
+/** Whether the app may write: `stopped` scales every workload colour to zero (a restore needs it). */
+export const WRITES_MODES = ["serving", "stopped"] as const;
+
+export const dataSchema = z
+    .strictObject({
+        /** serving (default), or stopped: every colour of every workload at 0 pods, crons suspended. */
+        writes: oneOf(WRITES_MODES).default("serving"),
+        /**
+         * The RDS instance the app serves writes from once they resume after a restore; default
+         * release:database.identifier. Naming the restored instance here confirms the restore.
+         */
+        servingFrom: rdsId().optional(),
+    })
+    .prefault({});
+
 export const dataSections = {
     network: networkSchema.optional(),
     database: databaseSchema.optional(),
     cache: cacheSchema.optional(),
+    data: dataSchema,
 };
 
 export type NetworkConfig = z.output<typeof networkSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
+export type DataConfig = z.output<typeof dataSchema>;
+
+/** The RDS instance the app's DATABASE_URL names: the restored one while a restore is set. */
+export function activeDatabaseId(db: DatabaseConfig): string {
+    if (db.restoreFromSnapshot) return restoredInstanceId(db.identifier, db.restoreFromSnapshot);
+    if (db.restoreToTime) return pitrInstanceId(db.identifier, db.restoreToTime);
+    return db.identifier;
+}
+
+/** The config key of the restore in effect, for messages. */
+const restoreKey = (db: DatabaseConfig) =>
+    db.restoreFromSnapshot
+        ? "release:database.restoreFromSnapshot"
+        : "release:database.restoreToTime";
+
+/**
+ * Pure: a restore must never run while pods write to the instance it replaces. Serving writes is
+ * allowed only from the instance release:data.servingFrom names (default the original), so moving
+ * the app to another instance (a restore, or undoing one) needs writes stopped first; naming the
+ * restored instance there afterwards is the explicit "the restore is done and checked" step.
+ */
+export function writesProblems(db: DatabaseConfig | undefined, data: DataConfig): Issue[] {
+    const out: Issue[] = [];
+    if (!db) {
+        if (data.servingFrom !== undefined) {
+            out.push({
+                path: ["data", "servingFrom"],
+                input: data.servingFrom,
+                message:
+                    "must not be set without release:database (it names the RDS instance the app writes to)",
+            });
+        }
+        return out;
+    }
+    if (data.writes === "stopped") return out;
+    const active = activeDatabaseId(db);
+    const servingFrom = data.servingFrom ?? db.identifier;
+    if (servingFrom === active) return out;
+    if (active !== db.identifier) {
+        out.push({
+            path: ["data", "writes"],
+            input: data.writes,
+            message:
+                `must be stopped while ${restoreKey(db)} moves the app to ${active}: stop writes in their own pulumi up first ` +
+                `(pulumi config set --path data.writes stopped), so no pod writes to ${servingFrom} during the restore; ` +
+                `once the restored data is checked, set data.servingFrom to ${active} and data.writes to serving`,
+        });
+    } else {
+        out.push({
+            path: ["data", "servingFrom"],
+            input: data.servingFrom,
+            message:
+                `must name ${active}, the instance the app uses (release:database.identifier, no restore set), ` +
+                "while release:data.writes is serving: to leave a restored instance, stop writes first",
+        });
+    }
+    return out;
+}
 
 type Issue = { path: (string | number)[]; input: unknown; message: string };
 
@@ -312,6 +388,8 @@ export function dataProblems(cfg: any): Issue[] {
             );
         }
     }
+
+    out.push(...writesProblems(db, cfg.data ?? { writes: "serving" }));
 
     if (cache) {
         if (prod && cache.nodes < 2) {

@@ -1,5 +1,6 @@
 // What AWS accepts as an RDS identifier, snapshot reference or restore time, for the schema to check
-// at plan time. decisions/dataNaming builds the names from the same rules.
+// at plan time, and the names a restore creates (the config rules compare against them).
+import { createHash } from "crypto";
 
 /**
  * RDS instance identifiers: 1–63 lowercase letters, digits and single hyphens, starting with a
@@ -67,4 +68,45 @@ export function timestampProblem(text: string, now = Date.now()): string | undef
     if (t > now)
         return "must not be in the future (a point-in-time restore needs backups up to it)";
     return undefined;
+}
+
+/** Six hex characters of sha256: keeps two long values apart once they are cut to fit. */
+export function shortHash(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 6);
+}
+
+/**
+ * Joins a fixed prefix and a free-form part, cutting the free part (and adding a short hash of it
+ * so two long values never collide) when the result would exceed `max`.
+ */
+export function bounded(prefix: string, free: string, max: number): string {
+    const full = `${prefix}${free}`;
+    if (full.length <= max) return full;
+    const hash = shortHash(free);
+    const head = full.slice(0, max - hash.length - 1).replace(/-+$/, "");
+    return `${head}-${hash}`;
+}
+
+/** The id of a snapshot reference without the ARN prefix or the automated `rds:` marker. */
+function snapshotIdOf(ref: string): string {
+    const id = ref.includes(":snapshot:") ? ref.slice(ref.lastIndexOf(":snapshot:") + 10) : ref;
+    return id.startsWith("rds:") ? id.slice(4) : id;
+}
+
+/**
+ * The new instance a snapshot restore creates: `<db>-restored-<snapshot minus the db prefix>`, so
+ * restoring nova-prod-pre-v1-2-4 into nova-prod gives nova-prod-restored-pre-v1-2-4.
+ */
+export function restoredInstanceId(dbIdentifier: string, snapshotRef: string): string {
+    let id = slug(snapshotIdOf(snapshotRef));
+    if (id.startsWith(`${dbIdentifier}-`)) id = id.slice(dbIdentifier.length + 1);
+    return bounded(`${dbIdentifier}-restored-`, id, RDS_INSTANCE_ID_MAX);
+}
+
+/** The new instance a point-in-time restore creates: `<db>-pitr-<yyyymmdd>-<hhmm>`. */
+export function pitrInstanceId(dbIdentifier: string, restoreTime: string): string {
+    const m = UTC_TIMESTAMP.exec(restoreTime);
+    const seconds = m?.[6] && m[6] !== "00" ? m[6] : "";
+    const stamp = m ? `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${seconds}` : shortHash(restoreTime);
+    return bounded(`${dbIdentifier}-pitr-`, stamp, RDS_INSTANCE_ID_MAX);
 }

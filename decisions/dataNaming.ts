@@ -1,10 +1,10 @@
 // Pure naming rules for the data tier: RDS identifiers, release snapshot ids, restored instance names,
 // migration Job names and connection URLs. Deterministic, so a plan never invents a new name.
-import { createHash } from "crypto";
 import {
     RDS_INSTANCE_ID_MAX,
     RDS_SNAPSHOT_ID_MAX,
-    UTC_TIMESTAMP,
+    bounded,
+    shortHash,
     slug,
 } from "../config/identifiers";
 
@@ -13,26 +13,13 @@ export {
     RDS_INSTANCE_ID_MAX,
     RDS_SNAPSHOT_ID_MAX,
     UTC_TIMESTAMP,
+    bounded,
+    pitrInstanceId,
     rdsIdProblem,
+    restoredInstanceId,
     slug,
     snapshotRefProblem,
 } from "../config/identifiers";
-
-function shortHash(text: string): string {
-    return createHash("sha256").update(text).digest("hex").slice(0, 6);
-}
-
-/**
- * Joins a fixed prefix and a free-form part, cutting the free part (and adding a short hash of it
- * so two long values never collide) when the result would exceed `max`.
- */
-export function bounded(prefix: string, free: string, max: number): string {
-    const full = `${prefix}${free}`;
-    if (full.length <= max) return full;
-    const hash = shortHash(free);
-    const head = full.slice(0, max - hash.length - 1).replace(/-+$/, "");
-    return `${head}-${hash}`;
-}
 
 /** The snapshot taken before `version` first runs against `dbIdentifier`: `<db>-pre-<version>`. */
 export function releaseSnapshotId(dbIdentifier: string, version: string): string {
@@ -41,36 +28,12 @@ export function releaseSnapshotId(dbIdentifier: string, version: string): string
     return bounded(`${dbIdentifier}-pre-`, v || `v${shortHash(version)}`, RDS_SNAPSHOT_ID_MAX);
 }
 
-/** The id of a snapshot reference without the ARN prefix or the automated `rds:` marker. */
-function snapshotIdOf(ref: string): string {
-    const id = ref.includes(":snapshot:") ? ref.slice(ref.lastIndexOf(":snapshot:") + 10) : ref;
-    return id.startsWith("rds:") ? id.slice(4) : id;
-}
-
-/**
- * The new instance a snapshot restore creates: `<db>-restored-<snapshot minus the db prefix>`, so
- * restoring nova-prod-pre-v1-2-4 into nova-prod gives nova-prod-restored-pre-v1-2-4.
- */
-export function restoredInstanceId(dbIdentifier: string, snapshotRef: string): string {
-    let id = slug(snapshotIdOf(snapshotRef));
-    if (id.startsWith(`${dbIdentifier}-`)) id = id.slice(dbIdentifier.length + 1);
-    return bounded(`${dbIdentifier}-restored-`, id, RDS_INSTANCE_ID_MAX);
-}
-
 /** The n-th read replica of a primary: `<primary>-replica-<n>`, within 63 characters. */
 export function replicaInstanceId(primaryId: string, n: number): string {
     const suffix = `-replica-${n}`;
     if (primaryId.length + suffix.length <= RDS_INSTANCE_ID_MAX) return `${primaryId}${suffix}`;
     const head = primaryId.slice(0, RDS_INSTANCE_ID_MAX - suffix.length - 7).replace(/-+$/, "");
     return `${head}-${shortHash(primaryId)}${suffix}`;
-}
-
-/** The new instance a point-in-time restore creates: `<db>-pitr-<yyyymmdd>-<hhmm>`. */
-export function pitrInstanceId(dbIdentifier: string, restoreTime: string): string {
-    const m = UTC_TIMESTAMP.exec(restoreTime);
-    const seconds = m?.[6] && m[6] !== "00" ? m[6] : "";
-    const stamp = m ? `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${seconds}` : shortHash(restoreTime);
-    return bounded(`${dbIdentifier}-pitr-`, stamp, RDS_INSTANCE_ID_MAX);
 }
 
 /**

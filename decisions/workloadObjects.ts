@@ -1,5 +1,6 @@
 // Pure builders for the Kubernetes objects of each workload kind, per colour. The app components
 // wrap these in Pulumi resources; tests call them directly. A new kind adds its builder here.
+import { WRITES_ANNOTATION, cronRuns } from "./writes";
 import type { Color } from "../config/app";
 import type { Workload } from "../config/workloads";
 import { objectLabels, podTemplate, selectorLabels, type PodInputs } from "./podTemplate";
@@ -24,10 +25,14 @@ function meta(i: PodInputs): ObjectMeta {
     };
 }
 
-/** `replicas` is a number, or whatever the caller resolves later (the ordering's output). */
-export function deploymentObject<R = number>(i: PodInputs, replicas: R) {
+/**
+ * `replicas` is a number, or whatever the caller resolves later (the ordering's output). With writes
+ * stopped the Deployment says so, for the policy pack.
+ */
+export function deploymentObject<R = number>(i: PodInputs, replicas: R, writesStopped = false) {
+    const m = meta(i);
     return {
-        metadata: meta(i),
+        metadata: writesStopped ? { ...m, annotations: { [WRITES_ANNOTATION]: "stopped" } } : m,
         spec: {
             replicas,
             selector: { matchLabels: selectorLabels(i.workload, i.color) },
@@ -101,8 +106,9 @@ export function pdbObject(i: PodInputs) {
 /**
  * A cron workload's CronJob in one colour. Only the stable colour's runs: the other is suspended,
  * so promotion flips `spec.suspend` and nothing else. Forbid: a run never overlaps the previous one.
+ * With writes stopped, both are suspended.
  */
-export function cronJobObject(i: PodInputs, stable: Color) {
+export function cronJobObject(i: PodInputs, stable: Color, writesStopped = false) {
     const c = i.workload.cron;
     if (!c) throw new Error(`workload ${i.workload.key} must be a cron workload`);
     return {
@@ -111,7 +117,7 @@ export function cronJobObject(i: PodInputs, stable: Color) {
             schedule: c.schedule,
             timeZone: c.timeZone,
             concurrencyPolicy: "Forbid",
-            suspend: i.color !== stable,
+            suspend: !cronRuns(i.color, stable, writesStopped),
             startingDeadlineSeconds: c.startingDeadlineSeconds,
             successfulJobsHistoryLimit: c.successfulJobsHistoryLimit,
             failedJobsHistoryLimit: c.failedJobsHistoryLimit,

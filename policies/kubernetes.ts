@@ -16,6 +16,7 @@ import {
     namespaceOf,
     nameOf,
     TYPES,
+    writesStopped,
     type Args,
     type Props,
     type Report,
@@ -352,6 +353,8 @@ export const routedColourHasHpaAndPdb: StackValidationPolicy = {
         if (live.length === 0) args.notApplicable("no Deployment receives traffic");
         for (const { deployment: d, weight } of live) {
             const name = nameOf(d.props);
+            // Scaled to zero with writes stopped: an HPA cannot hold zero pods, so there is none.
+            const hpaNeeded = !writesStopped(d);
             const ns = namespaceOf(d.props);
             const hpa = args.resources.find(
                 (h) =>
@@ -360,7 +363,7 @@ export const routedColourHasHpaAndPdb: StackValidationPolicy = {
                     h.props.spec?.scaleTargetRef?.kind === "Deployment" &&
                     h.props.spec?.scaleTargetRef?.name === name,
             );
-            if (!hpa) {
+            if (!hpa && hpaNeeded) {
                 report(
                     `Deployment ${name} receives ${weight} % of traffic, so it must have a HorizontalPodAutoscaler`,
                     d.urn,

@@ -7,6 +7,7 @@ import {
     routedBackends,
     serviceNamed,
     TYPES,
+    writesStopped,
     type Props,
 } from "./util";
 
@@ -114,7 +115,8 @@ export const trafficToReadyColours: StackValidationPolicy = {
                 (n, d) => n + ((d.props.spec?.replicas as number | undefined) ?? 1),
                 0,
             );
-            if (replicas === 0) {
+            // Writes stopped (a restore): no pods on purpose, and the route answers 503 meanwhile.
+            if (replicas === 0 && !deployments.every(writesStopped)) {
                 report(`${where}, whose Deployment must have replicas > 0 (got 0)`, b.route.urn);
             }
         }

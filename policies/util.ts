@@ -15,6 +15,17 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
 
+/** Annotation on a Deployment scaled to zero on purpose: the stack's writes are stopped. */
+export const WRITES_ANNOTATION = "release/writes";
+
+/** A Deployment at 0 replicas because writes are stopped (the restore flow), not by mistake. */
+export function writesStopped(d: PolicyResource): boolean {
+    return (
+        d.props.metadata?.annotations?.[WRITES_ANNOTATION] === "stopped" &&
+        d.props.spec?.replicas === 0
+    );
+}
+
 /** The value the offline plan shows for a Pulumi secret (scripts/lib/plan.ts SECRET_TEXT). */
 export const SECRET_MARKER = "[secret]";
 

@@ -194,6 +194,7 @@ describe("data tier config", () => {
             const plan = await planStack("prod", (c) => {
                 c.database.backupRetentionDays = PROD_MIN_BACKUP_RETENTION_DAYS;
                 c.database.restoreFromSnapshot = ref;
+                c.data = { writes: "stopped" };
             });
             const db = plan.outputs.database as { identifier: string };
             assert.strictEqual(db.identifier, restored);

@@ -37,6 +37,12 @@ function dataTouched(diff: GraphDiff): string[] {
     ];
 }
 
+/** A restore as the docs give it: writes stopped in the same stack file. */
+const restoreSnapshot: ConfigEdit = (c) => {
+    c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3";
+    c.data = { writes: "stopped" };
+};
+
 const ofType = (keys: string[], type: string) => keys.filter((k) => k.startsWith(`${type}::`));
 
 /** Unedited stack plans, planned once for the whole file. */
@@ -420,10 +426,7 @@ describe("data tier safety", function () {
     describe("5. restore", () => {
         it("from a release snapshot creates a new instance and keeps the old one untouched", async () => {
             const before = await basePlan("prod");
-            const after = await planStack(
-                "prod",
-                (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3"),
-            );
+            const after = await planStack("prod", restoreSnapshot);
             const diff = diffPlans(before, after);
             const createdInstances = ofType(diff.created, INSTANCE).map((k) =>
                 inputs(after.resources.find((r) => resourceKey(r) === k)!),
@@ -457,12 +460,14 @@ describe("data tier safety", function () {
             }
         });
 
-        it("rolls both colours onto the restored database and re-runs no migration", async () => {
+        it("resumes both colours on the restored database and re-runs no migration", async () => {
+            // Writes stopped, restored, then resumed from the restored instance: against the
+            // original base, only the DATABASE_URL the colours read has changed.
             const before = await basePlan("prod");
-            const after = await planStack(
-                "prod",
-                (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3"),
-            );
+            const after = await planStack("prod", (c) => {
+                c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3";
+                c.data = { servingFrom: "nova-prod-restored-pre-v1-2-3" };
+            });
             const diff = diffPlans(before, after);
             assert.notStrictEqual(after.outputs.dataStoreSecret, before.outputs.dataStoreSecret);
             for (const color of ["blue", "green"]) {
@@ -500,10 +505,10 @@ describe("data tier safety", function () {
 
         it("to a point in time creates a new instance from the original", async () => {
             const before = await basePlan("staging");
-            const after = await planStack(
-                "staging",
-                (c) => (c.database.restoreToTime = "2026-11-22T03:15:00Z"),
-            );
+            const after = await planStack("staging", (c) => {
+                c.database.restoreToTime = "2026-11-22T03:15:00Z";
+                c.data = { writes: "stopped" };
+            });
             const diff = diffPlans(before, after);
             const created = ofType(diff.created, INSTANCE).map((k) =>
                 inputs(after.resources.find((r) => resourceKey(r) === k)!),

@@ -56,7 +56,10 @@ describe("data tier connection URLs", () => {
     });
 
     it("after a restore, DATABASE_URL points at the restored instance", async () => {
-        const cfg = prodConfig((c) => (c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3"));
+        const cfg = prodConfig((c) => {
+            c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3";
+            c.data = { writes: "stopped" };
+        });
         const db = new Database("t2", { config: cfg.database!, network: cfg.network! });
         const { value, secret } = await reveal(db.databaseUrl);
         assert.ok(secret);

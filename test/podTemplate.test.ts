@@ -333,6 +333,9 @@ describe("workload objects per kind (pure)", () => {
         const blue = cronJobObject(pod(w, { color: "blue", version: "v1.0.0" }), "blue");
         assert.strictEqual(green.spec.suspend, true);
         assert.strictEqual(blue.spec.suspend, false);
+        // Writes stopped (the restore flow): the stable colour's CronJob is suspended too.
+        const stopped = cronJobObject(pod(w, { color: "blue", version: "v1.0.0" }), "blue", true);
+        assert.strictEqual(stopped.spec.suspend, true);
         for (const c of [green, blue]) {
             assert.strictEqual(c.spec.concurrencyPolicy, "Forbid");
             assert.strictEqual(c.spec.successfulJobsHistoryLimit, 3);

@@ -14,7 +14,8 @@ import * as net from "../policies/network";
 import { policies } from "../policies/policies";
 import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
-import { SECRET_MARKER, TYPES } from "../policies/util";
+import { SECRET_MARKER, TYPES, WRITES_ANNOTATION } from "../policies/util";
+import { WRITES_ANNOTATION as PROGRAM_WRITES_ANNOTATION } from "../decisions/writes";
 import { CREDENTIAL_KEY, CREDENTIAL_VALUE } from "../config/credentials";
 import type { PlannedResource } from "../scripts/lib/plan";
 import { checkResource, checkStack, planned, resourceArgs, type Props } from "./policyArgs";
@@ -823,6 +824,14 @@ const edit = (graph: PlannedResource[], name: string, fn: (inputs: Props) => voi
     fn(graph.find((r) => r.name === name)!.inputs);
     return graph;
 };
+/** A colour scaled to zero because writes are stopped: 0 replicas, annotated, no HPA. */
+const stopWritesOn = (graph: PlannedResource[], color: string) =>
+    edit(without(graph, `hpa-${color}`), `dep-${color}`, (d) => {
+        d.spec.replicas = 0;
+        d.metadata.annotations = { "release/writes": "stopped" };
+    });
+/** The app with writes stopped (the restore flow): both colours at zero, routes unchanged. */
+const stoppedGraph = () => stopWritesOn(stopWritesOn(appGraph(), "blue"), "green");
 
 function dataGraph(): PlannedResource[] {
     return [
@@ -943,6 +952,18 @@ const stackSuites: StackSuite[] = [
                 message:
                     "Deployment app-blue receives 75 % of traffic, so it must have a PodDisruptionBudget",
             },
+            {
+                name: "writes-stopped annotation on a colour that still runs pods, without HPA",
+                graph: () => edit(stoppedGraph(), "dep-green", (d) => (d.spec.replicas = 2)),
+                message:
+                    "Deployment app-green receives 25 % of traffic, so it must have a HorizontalPodAutoscaler",
+            },
+            {
+                name: "a colour at zero without HPA and without the writes-stopped annotation",
+                graph: () => edit(stoppedGraph(), "dep-blue", (d) => delete d.metadata.annotations),
+                message:
+                    "Deployment app-blue receives 75 % of traffic, so it must have a HorizontalPodAutoscaler",
+            },
         ],
     },
     {
@@ -971,6 +992,17 @@ const stackSuites: StackSuite[] = [
             {
                 name: "weight to a colour scaled to zero",
                 graph: () => edit(appGraph(), "dep-green", (d) => (d.spec.replicas = 0)),
+                message:
+                    "HTTPRoute app sends 25 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
+            },
+            {
+                name: "weight to a colour at zero whose writes annotation is not stopped",
+                graph: () =>
+                    edit(
+                        stoppedGraph(),
+                        "dep-green",
+                        (d) => (d.metadata.annotations["release/writes"] = "serving"),
+                    ),
                 message:
                     "HTTPRoute app sends 25 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
             },
@@ -1254,6 +1286,18 @@ describe("policy pack: stack policies", () => {
         assert.deepEqual(ready.messages, [
             "Ingress canary sends 30 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
         ]);
+    });
+});
+
+describe("writes stopped (the restore flow)", () => {
+    it("passes both routed-colour policies with every colour at zero pods and no HPA", async () => {
+        for (const policy of [k8s.routedColourHasHpaAndPdb, rel.trafficToReadyColours]) {
+            assert.deepEqual((await checkStack(policy, stoppedGraph())).messages, [], policy.name);
+        }
+    });
+
+    it("reads the annotation the program writes", () => {
+        assert.equal(WRITES_ANNOTATION, PROGRAM_WRITES_ANNOTATION);
     });
 });
 

@@ -99,6 +99,15 @@ const CONFIG_CASES: Case[] = [
     },
 ];
 
+/** Cross-field rules run once every value parses, so they get a run of their own. */
+const CROSS_FIELD_CASES: Case[] = [
+    {
+        name: "a restore while the colours still serve writes to the old database",
+        edit: (c) => (c["release:database"].restoreFromSnapshot = "nova-prod-pre-v1-2-3"),
+        expect: /^release:data\.writes must be stopped while release:database\.restoreFromSnapshot moves the app to nova-prod-restored-pre-v1-2-3: stop writes in their own pulumi up first .* \(got "serving"\)$/,
+    },
+];
+
 /** Refused before the config is parsed: the file itself is wrong. */
 const FILE_CASES: Case[] = [
     {
@@ -150,6 +159,13 @@ const VALID_EDITS: [string, (c: Config) => void][] = [
         (c) => (c["release:app"].repository = "registry.example.com:5000/nova/user-service"),
     ],
     ["fractional quantities", (c) => (c["release:app"].resources.limits.memory = "0.5Gi")],
+    [
+        "a restore with writes stopped (release:data.writes as pulumi config set --path writes it)",
+        (c) => {
+            c["release:data"] = { writes: "stopped" };
+            c["release:database"].restoreToTime = "2026-11-22T03:15:00Z";
+        },
+    ],
 ];
 
 describe("stack files a user could write (plan CLI)", function () {
@@ -185,6 +201,10 @@ describe("stack files a user could write (plan CLI)", function () {
         expectRefused(CONFIG_CASES);
     });
 
+    it(`refuses ${CROSS_FIELD_CASES.length} unsafe combinations of valid values`, () => {
+        expectRefused(CROSS_FIELD_CASES);
+    });
+
     it(`refuses ${FILE_CASES.length} stack-file problems before planning`, () => {
         expectRefused(FILE_CASES);
     });
@@ -214,5 +234,11 @@ describe("stack files a user could write (plan CLI)", function () {
         const res = run(config);
         assert.strictEqual(res.status, 0, res.stdout + res.stderr);
         assert.match(res.stdout, /no violations/);
+        // The restore and the stopped writes are said in the plan summary.
+        assert.match(res.stdout, /^ {2}NOTICE writes stopped \(release:data\.writes\)/m);
+        assert.match(
+            res.stdout,
+            /^ {2}DANGER restore: the app's database is nova-prod-pitr-20261122-0315, restored from 2026-11-22T03:15:00Z; the original instance stays, protected and unchanged/m,
+        );
     });
 });

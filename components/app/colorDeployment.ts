@@ -23,6 +23,8 @@ export interface ColorDeploymentArgs {
             readonly maxReplicas: pulumi.Input<number>;
         };
     };
+    /** Writes stopped (`release:data.writes`): capacity is zero and the Deployment says why; default false. */
+    readonly writesStopped?: boolean;
     /** Resources the pods need first (the Secrets they read); default none. */
     readonly dependsOn?: pulumi.Resource[];
     /** Resources the Deployment and HPA wait for: routing, when this colour loses traffic; default none. */
@@ -53,7 +55,7 @@ export class ColorDeployment extends pulumi.ComponentResource {
         const after = pulumi.output(args.scaleAfter ?? []);
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            withNs(deploymentObject(pod, args.capacity.replicas)),
+            withNs(deploymentObject(pod, args.capacity.replicas, args.writesStopped)),
             { parent: this, dependsOn: after.apply((a) => [...(args.dependsOn ?? []), ...a]) },
         );
         if (pod.workload.kind !== "worker") {

@@ -32,6 +32,8 @@ export interface DataTierArgs {
     readonly prod?: boolean;
     /** Tags on every AWS resource; default none. */
     readonly tags?: Record<string, string>;
+    /** What a database restore waits for (the workloads with writes stopped); default nothing. */
+    readonly restoreAfter?: Promise<pulumi.Resource[]>;
 }
 
 /**
@@ -67,6 +69,7 @@ export class DataTier extends pulumi.ComponentResource {
                     protectInstances: prod,
                     applyImmediately: !prod,
                     tags: args.tags,
+                    restoreAfter: args.restoreAfter,
                 },
                 child,
             );

@@ -23,6 +23,11 @@ export interface DatabaseArgs {
     readonly applyImmediately?: boolean;
     /** Tags on every AWS resource; default none. */
     readonly tags?: Record<string, string>;
+    /**
+     * What a restore waits for before it starts: the workloads, scaled to zero while writes are
+     * stopped, so no pod writes to the original during the restore; default nothing.
+     */
+    readonly restoreAfter?: Promise<pulumi.Resource[]>;
 }
 
 /** One primary and its read replicas. */
@@ -212,6 +217,9 @@ export class Database extends pulumi.ComponentResource {
             const restoredId = db.restoreFromSnapshot
                 ? restoredInstanceId(id, db.restoreFromSnapshot)
                 : pitrInstanceId(id, db.restoreToTime as string);
+            const waitFor: Promise<pulumi.Resource[]> = (
+                args.restoreAfter ?? Promise.resolve([])
+            ).then((stopped) => [original.primary, ...stopped]);
             const restored = new aws.rds.Instance(
                 `${name}-restored`,
                 {
@@ -221,7 +229,7 @@ export class Database extends pulumi.ComponentResource {
                         ? { sourceDbInstanceIdentifier: id, restoreTime: db.restoreToTime }
                         : undefined,
                 },
-                { ...instanceOpts, dependsOn: [original.primary] },
+                { ...instanceOpts, dependsOn: waitFor },
             );
             active = { primary: restored, replicas: replicasOf("restored-", restored, restoredId) };
             this.activeIdentifier = restoredId;

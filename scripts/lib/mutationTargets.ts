@@ -54,6 +54,7 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
     },
     { files: /^decisions\/changeWindow\.ts$/, tests: ["test/changeWindow.test.ts"] },
     { files: /^decisions\/smokeTest\.ts$/, tests: ["test/smokeTest.test.ts"] },
+    { files: /^decisions\/writes\.ts$/, tests: ["test/restoreWrites.test.ts"] },
     {
         files: /^decisions\/(podTemplate|workloadObjects)\.ts$/,
         tests: ["test/podTemplate.test.ts"],
@@ -83,6 +84,7 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
             "test/dataNaming.test.ts",
             "test/dataNaming.edges.test.ts",
             "test/storage.test.ts",
+            "test/restoreWrites.test.ts",
         ],
     },
 ];

@@ -7,11 +7,20 @@ import { policyResources } from "./policyGraph";
 import { isDataType, renameFields, replacementFields, STORE_TYPE } from "./planDiffFields";
 
 export type DangerKind =
-    "replace" | "delete" | "live-image" | "unprotect" | "rename" | "update" | "retain" | "create";
+    | "replace"
+    | "delete"
+    | "live-image"
+    | "restore"
+    | "unprotect"
+    | "rename"
+    | "update"
+    | "retain"
+    | "create";
 const DANGER_ORDER: DangerKind[] = [
     "replace",
     "delete",
     "live-image",
+    "restore",
     "unprotect",
     "rename",
     "update",
@@ -155,6 +164,28 @@ function liveImageDangers(before: Plan, diff: GraphDiff, after: Plan, add: AddDa
     }
 }
 
+type Writes = { mode?: string; database?: string | null; restoredFrom?: string | null };
+
+/**
+ * A restore moves the app to another database instance. Safe only when the base already runs no
+ * pods (writes stopped in an earlier update): otherwise pods write to the old instance until this
+ * update has stopped them, and those writes are not in the restored one.
+ */
+function restoreDangers(before: Plan, after: Plan, add: AddDanger): void {
+    const was = (before.outputs.writes ?? {}) as Writes;
+    const now = (after.outputs.writes ?? {}) as Writes;
+    if (!was.database || !now.database || was.database === now.database) return;
+    const target = after.resources.find(
+        (r) => r.type === "aws:rds/instance:Instance" && r.inputs.identifier === now.database,
+    );
+    if (!target) return;
+    const reason =
+        was.mode === "stopped"
+            ? `moves the app from ${was.database} to ${now.database}; writes were stopped in the base, so no pod writes to ${was.database} meanwhile (it stays, protected)`
+            : `moves the app from ${was.database} to ${now.database} while the base still serves writes: writes made to ${was.database} until this update stops them are not in ${now.database} (stop writes in their own pulumi up first)`;
+    add("restore", target, [], reason);
+}
+
 /** Markers for what endangers data or forces a replacement, most severe first. */
 export function findDangers(before: Plan, after: Plan, diff: GraphDiff): Danger[] {
     const a = new Map(before.resources.map((r) => [resourceKey(r), r] as const));
@@ -168,6 +199,7 @@ export function findDangers(before: Plan, after: Plan, diff: GraphDiff): Danger[
         changeDangers(prev, next, change.fields, add);
     }
     liveImageDangers(before, diff, after, add);
+    restoreDangers(before, after, add);
     const createdData = diff.created
         .map((k) => b.get(k) as PlannedResource)
         .filter((r) => isDataType(r.type));

@@ -41,6 +41,29 @@ function describeRoutes(plan: Plan): string[] {
     return lines;
 }
 
+/** Whether pods may write, and to which database: the restore flow's state, said plainly. */
+export function describeWrites(outputs: Record<string, unknown>): string[] {
+    const w = outputs.writes as
+        { mode: string; database: string | null; restoredFrom: string | null } | undefined;
+    if (!w || (w.mode !== "stopped" && !w.restoredFrom)) return [];
+    const lines = ["", "Data:"];
+    if (w.mode === "stopped") {
+        lines.push(
+            "  NOTICE writes stopped (release:data.writes): every workload colour runs 0 pods and every CronJob is suspended; routes answer 503 until writes resume",
+        );
+    }
+    if (w.restoredFrom) {
+        const when =
+            w.mode === "stopped"
+                ? "it starts only after every workload is at 0 pods, and writes stay stopped after it"
+                : "writes serve from it (release:data.servingFrom names it)";
+        lines.push(
+            `  DANGER restore: the app's database is ${w.database}, restored from ${w.restoredFrom}; the original instance stays, protected and unchanged; ${when}`,
+        );
+    }
+    return lines;
+}
+
 export function renderSummary(plan: Plan, file: string): string {
     const out: string[] = [];
     out.push(`Plan for stack ${plan.stack} (${file}): ${plan.resources.length} resources`);
@@ -81,10 +104,12 @@ export function renderSummary(plan: Plan, file: string): string {
     for (const cron of byKind(plan, "CronJob")) {
         const color = get(cron.inputs, "metadata", "labels", "color");
         const suspended = get(cron.inputs, "spec", "suspend") === true;
+        const why = color === stable ? "writes stopped" : "not the stable colour";
         out.push(
-            `  ${String(color).padEnd(6)} cron   ${String(get(cron.inputs, "metadata", "name"))} "${String(get(cron.inputs, "spec", "schedule"))}" ${suspended ? "suspended (not the stable colour)" : "runs (stable colour)"}`,
+            `  ${String(color).padEnd(6)} cron   ${String(get(cron.inputs, "metadata", "name"))} "${String(get(cron.inputs, "spec", "schedule"))}" ${suspended ? `suspended (${why})` : "runs (stable colour)"}`,
         );
     }
+    out.push(...describeWrites(plan.outputs));
     const lbs = byKind(plan, "Service").filter(
         (s) => get(s.inputs, "spec", "type") === "LoadBalancer",
     );
