@@ -85,7 +85,7 @@ export function runPlanCli(args: string[]): {
 } {
     const res = spawnSync(
         process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/plan.ts", ...args],
+        ["-r", "./scripts/register.js", "scripts/plan.ts", ...args],
         { cwd: path.resolve(__dirname, ".."), encoding: "utf8" },
     );
     return { status: res.status, stdout: res.stdout, stderr: res.stderr };
