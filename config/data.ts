@@ -33,7 +33,7 @@ export const POSTGRES_MIN_MAJOR = 15;
 /** Redis floor (CL-35: 7+). */
 export const REDIS_MIN_MAJOR = 7;
 
-/** Minimum prod backup retention (runbook 000: 7 daily + weeks of history; PITR for CL-31). */
+/** Minimum prod backup retention (7 daily backups plus weeks of history; PITR for CL-31). */
 export const PROD_MIN_BACKUP_RETENTION_DAYS = 14;
 
 /** Pinned exporter images (checked against the upstream releases when this was written). */
@@ -311,7 +311,7 @@ export function dataProblems(cfg: any): Issue[] {
             add(
                 ["database", "backupRetentionDays"],
                 db.backupRetentionDays,
-                `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (runbook 000 backup retention and point-in-time recovery, CL-09)`,
+                `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (backup retention and point-in-time recovery, CL-09)`,
             );
         } else if (db.backupRetentionDays < 1) {
             add(

@@ -1,6 +1,6 @@
 // Config section for observability (`release:monitoring`): who gets paged, where the runbooks live,
 // per-alert thresholds and `for:` durations, the metric names the rules query, the availability SLO
-// and the canary comparison. Defaults follow runbook 001 (production) unless noted; stacks tune.
+// and the canary comparison. Defaults are the strictest production runbook's unless noted; stacks tune.
 import { z } from "zod";
 import { memoryQuantity, pattern } from "./rules";
 import type { CrossFieldRule } from "./types";
@@ -130,26 +130,26 @@ const metricsSchema = z
 
 const alertsSchema = z
     .strictObject({
-        /** AL-01: 5xx ratio. Runbook 001: warning > 0.05 %, critical > 0.1 % for 2 m. */
+        /** AL-01: 5xx ratio: warning > 0.05 %, critical > 0.1 % for 2 m. */
         highErrorRate: tiers(ratio(), {
             warning: { threshold: 0.0005, for: "5m" },
             critical: { threshold: 0.001, for: "2m" },
         }),
         /** AL-02: a scrape target reports up == 0. */
         apiUnresponsive: z.strictObject({ for: promDuration().default("1m") }).prefault({}),
-        /** AL-03: runbook 001: p95 > 300 ms warning, p99 > 1 s critical. */
+        /** AL-03: p95 > 300 ms warning, p99 > 1 s critical. */
         highLatency: z
             .strictObject({
                 warning: latencyTier.prefault({ quantile: 0.95, threshold: 0.3, for: "5m" }),
                 critical: latencyTier.prefault({ quantile: 0.99, threshold: 1, for: "5m" }),
             })
             .prefault({}),
-        /** AL-04: CPU used / CPU limit. Runbooks 003/004 warn at 80 %, 001 pages at 85 %. */
+        /** AL-04: CPU used / CPU limit. Warn at 80 %, page at 85 %. */
         highCpu: tiers(ratio(), {
             warning: { threshold: 0.8, for: "5m" },
             critical: { threshold: 0.85, for: "5m" },
         }),
-        /** AL-05: working set per pod. Warning in bytes (004: > 480 MB), critical as a share of the limit. */
+        /** AL-05: working set per pod. Warning in bytes (> 480 MB), critical as a share of the limit. */
         highMemory: z
             .strictObject({
                 warning: z
@@ -158,7 +158,7 @@ const alertsSchema = z
                 critical: tier(ratio()).prefault({ threshold: 0.95, for: "5m" }),
             })
             .prefault({}),
-        /** AL-06: container restarts per hour (004: > 3). */
+        /** AL-06: container restarts per hour (> 3). */
         podRestarting: z
             .strictObject({
                 threshold: num(1, 1000, " restarts per hour").default(3),
@@ -167,19 +167,19 @@ const alertsSchema = z
             .prefault({}),
         /** AL-07: pg_up == 0. */
         databaseDown: z.strictObject({ for: promDuration().default("1m") }).prefault({}),
-        /** AL-08: replication lag in seconds (001: > 30 s for 5 m). */
+        /** AL-08: replication lag in seconds (> 30 s for 5 m). */
         replicationLag: z
             .strictObject({
                 threshold: num(1, 86400, " seconds").default(30),
                 for: promDuration().default("5m"),
             })
             .prefault({}),
-        /** AL-09: connections / max_connections (000, 003: 80 % warning, 95 % critical). */
+        /** AL-09: connections / max_connections (80 % warning, 95 % critical). */
         databaseConnectionPool: tiers(ratio(), {
             warning: { threshold: 0.8, for: "5m" },
             critical: { threshold: 0.95, for: "2m" },
         }),
-        /** AL-10: free storage share; fires BELOW the threshold (002: keep > 30 % free; 001: < 10 % critical). */
+        /** AL-10: free storage share; fires BELOW the threshold (keep > 30 % free; < 10 % critical). */
         databaseStorageLow: z
             .strictObject({
                 warning: tier(ratio()).prefault({ threshold: 0.3, for: "15m" }),
@@ -188,7 +188,7 @@ const alertsSchema = z
                 allocatedGiB: num(1, 65536, " GiB").default(20),
             })
             .prefault({}),
-        /** AL-11: Redis hit ratio; fires BELOW the threshold (001: < 90 % warning, < 85 % critical). */
+        /** AL-11: Redis hit ratio; fires BELOW the threshold (< 90 % warning, < 85 % critical). */
         cacheHitRatioLow: z
             .strictObject({
                 warning: tier(ratio()).prefault({ threshold: 0.9, for: "10m" }),
@@ -271,7 +271,7 @@ export const monitoringSchema = z
         dashboardNamespace: pattern(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a namespace").optional(),
         slo: z
             .strictObject({
-                /** Availability objective in percent (001: 99.95). */
+                /** Availability objective in percent. */
                 availability: num(90, 99.999, " percent").default(99.95),
                 /** Multiwindow, multi-burn-rate alerts (Google SRE Workbook, ch. 5). */
                 burnRates: z

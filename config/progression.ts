@@ -88,7 +88,7 @@ export const smokeTestSchema = z
     })
     .prefault({});
 
-/** Runbook 002's release preflight: free database storage, cache memory and node capacity. */
+/** The release preflight: free database storage, cache memory and node capacity. */
 const share = (error: string) =>
     z.preprocess(
         (v) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v),

@@ -59,7 +59,7 @@ export function overlaps(a: Ranges, b: Ranges): boolean {
     return a.some(([s1, e1]) => b.some(([s2, e2]) => s1 < e2 && s2 < e1));
 }
 
-/** The runbook's change window (runbook 002, CL-32): Tue–Thu 02:00–04:00 UTC. */
+/** The runbook's change window (CL-32): Tue–Thu 02:00–04:00 UTC. */
 export const CHANGE_WINDOW: Ranges = [2, 3, 4].map((d) => [d * DAY + 120, d * DAY + 240]);
 export const CHANGE_WINDOW_TEXT = "Tue–Thu 02:00–04:00 UTC";
 

@@ -99,7 +99,7 @@ const cw = (m: CloudWatchMetric, help: string): MetricSpec => ({
 
 /** The catalogue. Keys are what builders and `release:monitoring.metrics` use. */
 export const METRICS = {
-    // The app (runbooks 000–004 name these).
+    // The app (every seed runbook names these).
     httpRequests: {
         name: "http_requests_total",
         source: "app",

@@ -1,4 +1,4 @@
-// Pure: the capacity preflight before a release's first step (runbook 002: > 30 % free database
+// Pure: the capacity preflight before a release's first step (> 30 % free database
 // storage, > 50 % free cache memory, > 20 % spare node capacity). Queries read the exporters the
 // program deploys (CloudWatch via YACE names, redis_exporter) and kube-state-metrics; the node
 // check counts the pods the shift will add on top of today's requests.

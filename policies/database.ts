@@ -53,7 +53,7 @@ export const rdsBackupRetention: ResourceValidationPolicy = {
                 minimum: 1,
                 maximum: 35,
                 default: 7,
-                description: "Lowest allowed backupRetentionPeriod (runbook 000: 7 daily backups).",
+                description: "Lowest allowed backupRetentionPeriod, in days.",
             },
         },
     },

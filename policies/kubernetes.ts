@@ -248,7 +248,7 @@ export const hpaSizing: ResourceValidationPolicy = {
                 type: "integer",
                 minimum: 1,
                 default: 3,
-                description: "Lowest allowed spec.minReplicas (runbook 004: 3 in prod).",
+                description: "Lowest allowed spec.minReplicas (3 in prod).",
             },
             minHeadroom: {
                 type: "integer",
@@ -257,9 +257,9 @@ export const hpaSizing: ResourceValidationPolicy = {
                 description: "spec.maxReplicas must be at least spec.minReplicas plus this.",
             },
             cpuTargetMin: percent("Lowest allowed CPU averageUtilization target.", 50),
-            cpuTargetMax: percent("Highest allowed CPU target (runbook 004: 70 %).", 70),
+            cpuTargetMax: percent("Highest allowed CPU averageUtilization target.", 70),
             memoryTargetMin: percent("Lowest allowed memory averageUtilization target.", 60),
-            memoryTargetMax: percent("Highest allowed memory target (runbook 004: 80 %).", 80),
+            memoryTargetMax: percent("Highest allowed memory averageUtilization target.", 80),
         },
     },
     validateResource: validateResourceOfType(

@@ -91,8 +91,8 @@ export const weightsConsistent: StackValidationPolicy = {
     },
 };
 
-export const trafficToReadyColours: StackValidationPolicy = {
-    name: "traffic-to-ready-colours",
+export const trafficToReadyColors: StackValidationPolicy = {
+    name: "traffic-to-ready-colors",
     description:
         "Traffic weight above 0 must only go to a Service whose Deployment exists and has replicas.",
     validateStack: (args, report) => {
@@ -271,7 +271,7 @@ export const weightOnStep: StackValidationPolicy = {
 
 export const releasePolicies = [
     weightsConsistent,
-    trafficToReadyColours,
+    trafficToReadyColors,
     publicRouteTls,
     weightOnStep,
 ];

@@ -11,13 +11,13 @@ const cases: Case[] = [
         "prod backup retention 0",
         "prod",
         (c) => (c.database.backupRetentionDays = 0),
-        "release:database.backupRetentionDays must be at least 14 in prod (runbook 000 backup retention and point-in-time recovery, CL-09) (got 0)",
+        "release:database.backupRetentionDays must be at least 14 in prod (backup retention and point-in-time recovery, CL-09) (got 0)",
     ],
     [
         "prod backup retention 7",
         "prod",
         (c) => (c.database.backupRetentionDays = 7),
-        "release:database.backupRetentionDays must be at least 14 in prod (runbook 000 backup retention and point-in-time recovery, CL-09) (got 7)",
+        "release:database.backupRetentionDays must be at least 14 in prod (backup retention and point-in-time recovery, CL-09) (got 7)",
     ],
     [
         "staging backup retention 0",

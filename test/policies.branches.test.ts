@@ -191,8 +191,8 @@ describe("policy branches: traffic-weights-consistent", () => {
     });
 });
 
-describe("policy branches: traffic-to-ready-colours", () => {
-    const p = rel.trafficToReadyColours;
+describe("policy branches: traffic-to-ready-colors", () => {
+    const p = rel.trafficToReadyColors;
 
     it("is not applicable when no route sends traffic", async () => {
         assert.deepEqual(await notApplicable(p, colours()), ["no routing object sends traffic"]);

@@ -212,7 +212,7 @@ describe("policy pack on every router kind", () => {
             const ready = await runPolicies(down);
             assert.deepEqual(
                 [...new Set(ready.violations.map((v) => v.policy))],
-                ["traffic-to-ready-colours"],
+                ["traffic-to-ready-colors"],
             );
         });
     }
@@ -426,12 +426,12 @@ const FAULTS: Fault[] = [
     },
     {
         name: "weight to a colour at 0 replicas",
-        policy: "traffic-to-ready-colours",
+        policy: "traffic-to-ready-colors",
         inject: (p) => (app(p).spec.replicas = 0),
     },
     {
         name: "weight to a missing Service",
-        policy: "traffic-to-ready-colours",
+        policy: "traffic-to-ready-colors",
         inject: (p) => drop(p, (r) => r.name === "nova-api-green-service"),
     },
     {

@@ -985,7 +985,7 @@ const stackSuites: StackSuite[] = [
         ],
     },
     {
-        policy: rel.trafficToReadyColours,
+        policy: rel.trafficToReadyColors,
         happy: appGraph,
         notApplicable: () => colour("blue", "v1"),
         cases: [
@@ -1282,7 +1282,7 @@ describe("policy pack: stack policies", () => {
         // The primary keeps 70 %; a canary at 0 replicas taking 30 % is caught as well.
         const down = graph("30");
         (down.find((r) => r.name === "dep-green")!.inputs as Props).spec.replicas = 0;
-        const ready = await checkStack(rel.trafficToReadyColours, down);
+        const ready = await checkStack(rel.trafficToReadyColors, down);
         assert.deepEqual(ready.messages, [
             "Ingress canary sends 30 % to Service app-green, whose Deployment must have replicas > 0 (got 0)",
         ]);
@@ -1291,7 +1291,7 @@ describe("policy pack: stack policies", () => {
 
 describe("writes stopped (the restore flow)", () => {
     it("passes both routed-colour policies with every colour at zero pods and no HPA", async () => {
-        for (const policy of [k8s.routedColourHasHpaAndPdb, rel.trafficToReadyColours]) {
+        for (const policy of [k8s.routedColourHasHpaAndPdb, rel.trafficToReadyColors]) {
             assert.deepEqual((await checkStack(policy, stoppedGraph())).messages, [], policy.name);
         }
     });

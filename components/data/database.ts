@@ -110,14 +110,16 @@ export class Database extends pulumi.ComponentResource {
                 // The family is in the name so a major upgrade creates a new group alongside.
                 name: `${id}-postgres${major}`,
                 family: `postgres${major}`,
-                description: `${id}: TLS only, slow-query log (runbook 000)`,
+                description: `${id}: TLS only, slow-query log`,
                 parameters: [
                     { name: "rds.force_ssl", value: "1" },
                     { name: "log_min_duration_statement", value: "1000" },
                 ],
                 tags,
             },
-            { parent: this },
+            // RDS cannot edit a group's description: a new text would replace the group in place
+            // under the same name. Existing stacks keep the description they were created with.
+            { parent: this, ignoreChanges: ["description"] },
         );
 
         // Bumping passwordRotation changes the keeper, which generates a new password.

@@ -26,7 +26,7 @@ export interface MigrationJobArgs {
 }
 
 /**
- * The schema migration for one release version (runbook 001 step 4): a batch/v1 Job running the
+ * The schema migration for one release version : a batch/v1 Job running the
  * version's image. A Job's pod template is immutable, so the name carries the version and each new
  * version gets a new Job. No ttlSecondsAfterFinished: a Job that deleted itself would be recreated
  * (and re-run) by the next `pulumi up`.

@@ -14,8 +14,8 @@ export interface ReleaseSnapshotArgs {
 }
 
 /**
- * The manual snapshot taken before a version first runs against the database (runbook 002 step 1.2,
- * CL-10): `<db>-pre-<version>`. Keyed by version, not colour, so a promotion or a weight change
+ * The manual snapshot taken before a version first runs against the database (CL-10):
+ *: `<db>-pre-<version>`. Keyed by version, not colour, so a promotion or a weight change
  * leaves it alone. `retainOnDelete` keeps it in AWS after its version leaves the program.
  */
 export class ReleaseSnapshot extends pulumi.ComponentResource {
