@@ -3,7 +3,8 @@ import { execFileSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { diffPlans } from "./lib/graphDiff";
+import { exampleStackFiles } from "./lib/examples";
+import { diffPlans, type GraphDiff } from "./lib/graphDiff";
 import { planProgram } from "./lib/plan";
 import { loadStackInput, planRequest } from "./lib/stackFile";
 import { ROUTER_VARIANTS } from "./lib/routerVariants";
@@ -17,7 +18,15 @@ import { openMetrics } from "./lib/syntheticMetrics";
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DATA_TYPE = /^aws:(rds|elasticache)\//;
 
-/** One plan of the prod stack with edits applied. */
+/** Counts of what one `pulumi up` changes, and how many of those are data resources. */
+function touched(d: GraphDiff): string {
+    const data = [...d.created, ...d.deleted, ...d.changed.map((c) => c.key)].filter((k) =>
+        DATA_TYPE.test(k),
+    ).length;
+    return `${String(d.created.length).padStart(7)}  ${String(d.deleted.length).padStart(7)}  ${String(d.changed.length).padStart(7)}  ${String(data).padStart(22)}`;
+}
+
+/** One plan of a stack with edits applied. */
 function planEdited(stack: StackName, edit: ConfigEdit) {
     const { input, config } = editedStackConfig(stack, edit);
     return planProgram(planRequest(input, { config }));
@@ -30,12 +39,13 @@ function median(xs: number[]): number {
 
 async function timePlans(
     stack: StackName,
+    runs = RUNS,
 ): Promise<{ first: number; median: number; resources: number }> {
     // planProgram directly: the tests' planStack shares identical plans, which would time a cache.
     const input = loadStackInput(stack);
     const times: number[] = [];
     let resources = 0;
-    for (let i = 0; i < RUNS + 1; i++) {
+    for (let i = 0; i < runs + 1; i++) {
         const t0 = performance.now();
         const plan = await planProgram(planRequest(input));
         times.push(performance.now() - t0);
@@ -45,7 +55,7 @@ async function timePlans(
 }
 
 /** The whole `npm run plan` command, process start included (what a user waits for). */
-function timeCli(stack: StackName, runs = 3): number {
+function timeCli(stack: StackName, runs = 5): number {
     const root = path.resolve(__dirname, "..");
     const out = path.join(os.tmpdir(), `bench-plan-${stack}`);
     const times: number[] = [];
@@ -72,9 +82,80 @@ const CHANGES: Record<string, { from?: ConfigEdit; to: ConfigEdit }> = {
     "rollback 25→0": { to: (c) => (c.traffic.canaryWeight = 0) },
 };
 
+/** Shift, promotion and rollback from an example's first canary step (prod refuses other weights). */
+function exampleChanges(file: string): Record<string, { from: ConfigEdit; to: ConfigEdit }> {
+    const steps = (
+        loadStackInput(file).config["release:traffic"] as { steps?: { weight: number }[] }
+    )?.steps ?? [{ weight: 10 }, { weight: 50 }];
+    const [first, second] = steps.map((s) => s.weight);
+    const at = (w: number) => (c: Parameters<ConfigEdit>[0]) => (c.traffic.canaryWeight = w);
+    return {
+        [`shift ${first}→${second}`]: { from: at(first), to: at(second) },
+        promote: {
+            from: at(first),
+            to: (c) => {
+                c.traffic.stable = c.traffic.stable === "green" ? "blue" : "green";
+                c.traffic.canaryWeight = 0;
+            },
+        },
+        [`rollback ${first}→0`]: { from: at(first), to: at(0) },
+    };
+}
+
+/** Each example stack: its plan time and what each traffic step touches, with its own router. */
+async function benchExamples(): Promise<void> {
+    const runs = Math.max(1, Math.min(RUNS, 3));
+    console.log(`\nExample stacks (in-process plan, median of ${runs} after one cold run)`);
+    console.log(
+        "stack file                                                   resources  median ms  step            created  deleted  changed  data-resources-touched",
+    );
+    for (const file of exampleStackFiles()) {
+        const t = await timePlans(file, runs);
+        const head = `${file.padEnd(60)} ${String(t.resources).padStart(9)}  ${t.median.toFixed(0).padStart(9)}`;
+        let first = true;
+        for (const [name, change] of Object.entries(exampleChanges(file))) {
+            const before = await planEdited(file, change.from);
+            const after = await planAfter(
+                file,
+                (c) => {
+                    change.from(c);
+                    change.to(c);
+                },
+                before,
+            );
+            const lead = first ? head : " ".repeat(head.length);
+            console.log(`${lead}  ${name.padEnd(14)} ${touched(diffPlans(before, after))}`);
+            first = false;
+        }
+    }
+}
+
+/** The whole `npm test` (mocha) run, as CI runs it; BENCH_TESTS=0 skips it. */
+function timeTests(): void {
+    if (process.env.BENCH_TESTS === "0") {
+        console.log("\nnpm test: skipped (BENCH_TESTS=0)");
+        return;
+    }
+    const root = path.resolve(__dirname, "..");
+    const t0 = performance.now();
+    execFileSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--reporter", "dot"], {
+        cwd: root,
+        stdio: "ignore",
+    });
+    const s = (performance.now() - t0) / 1000;
+    console.log(`\nnpm test (mocha, whole suite): ${s.toFixed(1)} s; load ${loadAverage()}`);
+}
+
+const loadAverage = () =>
+    os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ");
+
 async function main(): Promise<void> {
+    console.log(`${os.cpus().length} cores; load average ${loadAverage()} (1, 5, 15 min)`);
     console.log(`Plan wall time (in-process, Pulumi mocks; median of ${RUNS} after one cold run)`);
-    console.log("stack     resources  cold ms  median ms  `npm run plan` ms (median of 3)");
+    console.log("stack     resources  cold ms  median ms  `npm run plan` ms (median of 5)");
     for (const stack of ["staging", "prod"] as StackName[]) {
         const t = await timePlans(stack);
         const cli = timeCli(stack);
@@ -100,12 +181,8 @@ async function main(): Promise<void> {
                 },
                 before,
             );
-            const d = diffPlans(before, after);
-            const data = [...d.created, ...d.deleted, ...d.changed.map((c) => c.key)].filter((k) =>
-                DATA_TYPE.test(k),
-            ).length;
             console.log(
-                `${kind.padEnd(12)} ${name.padEnd(14)} ${String(d.created.length).padStart(7)}  ${String(d.deleted.length).padStart(7)}  ${String(d.changed.length).padStart(7)}  ${String(data).padStart(22)}`,
+                `${kind.padEnd(12)} ${name.padEnd(14)} ${touched(diffPlans(before, after))}`,
             );
         }
     }
@@ -159,7 +236,9 @@ async function timeAnalysis(): Promise<void> {
 }
 
 main()
+    .then(benchExamples)
     .then(timeAnalysis)
+    .then(timeTests)
     .catch((e) => {
         console.error(e);
         process.exit(1);

@@ -1,6 +1,5 @@
 // Config edits the tests share: the root prod stack grown to every workload kind.
-import * as fs from "fs";
-import * as path from "path";
+import { exampleStackFiles } from "../scripts/lib/examples";
 import type { ConfigEdit } from "./helpers";
 
 /** Nova's API plus an RTMP ingest, a queue worker, a nightly cron and an admin web frontend. */
@@ -28,15 +27,7 @@ export const ALL_KINDS: ConfigEdit = (c) => {
     };
 };
 
-export const EXAMPLES_DIR = path.join(__dirname, "..", "examples");
+export { EXAMPLES_DIR } from "../scripts/lib/examples";
 
 /** Every example stack file, as a path the plan command takes. */
-export const EXAMPLE_STACKS: string[] = fs
-    .readdirSync(EXAMPLES_DIR)
-    .sort()
-    .flatMap((system) =>
-        fs
-            .readdirSync(path.join(EXAMPLES_DIR, system))
-            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
-            .map((f) => path.join("examples", system, f)),
-    );
+export const EXAMPLE_STACKS: string[] = exampleStackFiles();
