@@ -35,8 +35,21 @@ describe("alert catalogue: the pack's copy and the program's agree", () => {
                 namespace: cfg.app.namespace,
                 monitoring: cfg.monitoring!,
             });
-            const built = [...new Set(alertingRules(groups).map((r) => r.alert))].sort();
-            assert.deepStrictEqual([...DEFAULT_REQUIRED_ALERTS].sort(), built);
+            const built = [...new Set(alertingRules(groups).map((r) => r.alert))];
+            // The stack's own alerts come on top of the catalogue and never replace one of it.
+            const extras = cfg.monitoring!.extraAlerts.map((x) => x.name);
+            assert.deepStrictEqual(
+                extras.filter((n) => DEFAULT_REQUIRED_ALERTS.includes(n)),
+                [],
+            );
+            assert.deepStrictEqual(
+                built.filter((n) => !extras.includes(n)).sort(),
+                [...DEFAULT_REQUIRED_ALERTS].sort(),
+            );
+            assert.deepStrictEqual(
+                built.filter((n) => extras.includes(n)).sort(),
+                [...extras].sort(),
+            );
         });
     }
 

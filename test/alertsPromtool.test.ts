@@ -9,6 +9,7 @@ import { parse, stringify } from "yaml";
 import { ALERT_CATALOGUE } from "../decisions/alertRules";
 import { REPO_ROOT } from "../scripts/lib/plan";
 import { RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
+import { loadStackInput } from "../scripts/lib/stackFile";
 import { planStack, type StackName } from "./helpers";
 
 const INSTALL = "apt-get update && apt-get install -y --no-install-recommends prometheus";
@@ -49,6 +50,14 @@ describe("promtool unit tests (test/alerts)", () => {
                 assert.ok(firing.has(name), `${id} ${name} has no test where it fires`);
                 assert.ok(silent.has(name), `${id} ${name} has no test where it stays silent`);
             }
+        }
+        // The stack's own alerts (release:monitoring.extraAlerts) too.
+        const extras = ((loadStackInput("prod").config["release:monitoring"] as any)?.extraAlerts ??
+            []) as { name: string }[];
+        assert.ok(extras.length > 0, "prod declares its runbook's own alerts");
+        for (const { name } of extras) {
+            assert.ok(firing.has(name), `extra alert ${name} has no test where it fires`);
+            assert.ok(silent.has(name), `extra alert ${name} has no test where it stays silent`);
         }
     });
 });

@@ -71,7 +71,10 @@ describe("extra alerts (release:monitoring.extraAlerts)", () => {
     });
 
     it("has no extra group without extra alerts", async () => {
-        const base = await planStack("prod");
+        const base = await planStack("prod", (c) => {
+            delete c.monitoring.extraAlerts;
+            delete c.monitoring.appMetrics;
+        });
         assert.ok(!groupsOf(base).some((g) => g.name.endsWith(".extra")));
     });
 

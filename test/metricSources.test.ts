@@ -35,6 +35,14 @@ const overridesOf = (stack: StackName) =>
         string
     >;
 
+/** The app metrics the stack file declares (release:monitoring.appMetrics). */
+const appMetricsOf = (stack: StackName) =>
+    (
+        ((loadStackInput(stack).config["release:monitoring"] as any)?.appMetrics ?? []) as {
+            name: string;
+        }[]
+    ).map((m) => m.name);
+
 const named = (plan: Plan, type: string, component: string) =>
     byType(plan, type).filter(
         (r) => inputs(r).metadata?.labels?.["app.kubernetes.io/name"] === component,
@@ -64,6 +72,7 @@ describe("metric sources (drift)", () => {
                     plan,
                     appName: "nova-api",
                     overrides: overridesOf(stack),
+                    appMetrics: appMetricsOf(stack),
                 });
                 assert.deepEqual(problems, []);
             });
@@ -73,6 +82,7 @@ describe("metric sources (drift)", () => {
                     plan: withoutExporter(plan),
                     appName: "nova-api",
                     overrides: overridesOf(stack),
+                    appMetrics: appMetricsOf(stack),
                 });
                 assert.ok(
                     problems.some((p) =>
@@ -124,6 +134,7 @@ describe("metric sources (drift)", () => {
         const problems = metricSourceProblems({
             plan,
             appName: "nova-api",
+            appMetrics: appMetricsOf("prod"),
             extraQueries: [
                 { where: "analyze step 1", expr: "rate(nova_ws_drops_total[5m]) > 1" },
                 { where: "analyze step 2", expr: "sum(rate(http_requests_total[5m])" },
@@ -138,7 +149,7 @@ describe("metric sources (drift)", () => {
             metricSourceProblems({
                 plan,
                 appName: "nova-api",
-                appMetrics: ["nova_ws_drops_total"],
+                appMetrics: [...appMetricsOf("prod"), "nova_ws_drops_total"],
                 extraQueries: [{ where: "analyze", expr: "rate(nova_ws_drops_total[5m]) > 1" }],
             }),
             [],
