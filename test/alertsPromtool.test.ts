@@ -8,9 +8,10 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { ALERT_CATALOGUE } from "../decisions/alertRules";
 import { REPO_ROOT } from "../scripts/lib/plan";
-import { RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
+import { EXTRA_RULES_FILE, RULES_FILE, writeRulesFile } from "../scripts/lib/rulesFile";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import { planStack, type StackName } from "./helpers";
+import { EXAMPLE_STACKS } from "./workloadFixtures";
 
 const INSTALL = "apt-get update && apt-get install -y --no-install-recommends prometheus";
 const TESTS_DIR = path.join(REPO_ROOT, "test", "alerts");
@@ -135,5 +136,89 @@ describe("alert rules under promtool", function () {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+// Each example's own alerts (release:monitoring.extraAlerts) against its own rules: a firing and a
+// silent case for every one, in test/alerts/examples/<system>*.yaml. The tests load only the
+// stack's extra group, so a week of samples (Architect's QPS baseline) evaluates in about a second;
+// the whole file still goes through `promtool check rules`.
+describe("promtool unit tests of the examples' own alerts (test/alerts/examples)", function () {
+    this.timeout(120_000);
+    const EXAMPLE_TESTS = path.join(TESTS_DIR, "examples");
+    const systemOf = (stack: string) => stack.split(/[\\/]/)[1];
+    const outDir = (system: string) => path.join(REPO_ROOT, "out", "examples", system);
+    const filesOf = (system: string) =>
+        fs
+            .readdirSync(EXAMPLE_TESTS)
+            .filter(
+                (f) =>
+                    f === `${system}.yaml` || (f.startsWith(`${system}.`) && f.endsWith(".yaml")),
+            )
+            .map((f) => path.join("test", "alerts", "examples", f));
+
+    for (const stack of EXAMPLE_STACKS) {
+        const system = systemOf(stack);
+        it(`${system}: declares its runbook's own alerts, each with a firing and a silent test`, () => {
+            const extras = ((loadStackInput(stack).config["release:monitoring"] as any)
+                ?.extraAlerts ?? []) as { name: string }[];
+            assert.ok(extras.length > 0, `${stack} declares no extra alerts`);
+            const firing = new Set<string>();
+            const silent = new Set<string>();
+            const files = filesOf(system);
+            assert.ok(files.length > 0, `no test/alerts/examples/${system}.yaml`);
+            for (const file of files) {
+                const doc = parse(fs.readFileSync(path.join(REPO_ROOT, file), "utf8"));
+                assert.deepEqual(
+                    doc.rule_files,
+                    [`../../../out/examples/${system}/${EXTRA_RULES_FILE}`],
+                    file,
+                );
+                for (const t of doc.tests) {
+                    for (const a of (t.alert_rule_test ?? []) as AlertTest[]) {
+                        ((a.exp_alerts ?? []).length > 0 ? firing : silent).add(a.alertname);
+                    }
+                }
+            }
+            for (const { name } of extras) {
+                assert.ok(firing.has(name), `${name} has no test where it fires`);
+                assert.ok(silent.has(name), `${name} has no test where it stays silent`);
+            }
+        });
+    }
+
+    describe("under promtool", function () {
+        before(async function () {
+            if (promtool(["--version"]).error) {
+                if (process.env.CI === "true") {
+                    throw new Error(`promtool must be installed in CI (${INSTALL})`);
+                }
+                console.warn(`\n  !!!!! SKIPPED: promtool is not installed (${INSTALL})\n`);
+                this.skip();
+            }
+            for (const stack of EXAMPLE_STACKS) {
+                const plan = await planStack(stack);
+                const dir = outDir(systemOf(stack));
+                writeRulesFile(dir, plan);
+                writeRulesFile(dir, plan, EXTRA_RULES_FILE, (g) => g.endsWith(".extra"));
+            }
+        });
+
+        it("promtool check rules accepts every example's rules file", () => {
+            const files = EXAMPLE_STACKS.map((s) => path.join(outDir(systemOf(s)), RULES_FILE));
+            const r = promtool(["check", "rules", ...files]);
+            assert.equal(r.status, 0, r.output);
+        });
+
+        it("promtool test rules test/alerts/examples/*.yaml passes", () => {
+            const files = fs
+                .readdirSync(EXAMPLE_TESTS)
+                .filter((f) => f.endsWith(".yaml"))
+                .sort()
+                .map((f) => path.join("test", "alerts", "examples", f));
+            const r = promtool(["test", "rules", ...files]);
+            assert.equal(r.status, 0, r.output);
+            assert.equal(r.output.match(/SUCCESS/g)?.length, files.length, r.output);
+        });
     });
 });

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseDocument } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { insideWindow, nextWindowOpening } from "../decisions/changeWindow";
 import { isRollback, runWindow } from "../scripts/window";
 import { windowWarning } from "../scripts/shift";
@@ -99,5 +99,24 @@ describe("change window", () => {
         );
         assert.strictEqual(windowWarning(file, "50", at("2026-12-02T03:00:00Z")), undefined);
         assert.strictEqual(windowWarning(file, "rollback", at("2026-12-05T03:00:00Z")), undefined);
+    });
+
+    it("the deploy workflow checks the window before pulumi up, on every prod-stage stack", () => {
+        const file = path.join(__dirname, "..", ".github", "workflows", "deploy.yml");
+        const doc = parse(fs.readFileSync(file, "utf8"));
+        const job = Object.values(doc.jobs as Record<string, any>).find((j) =>
+            j.steps.some((s: any) => s.with?.command === "up"),
+        )!;
+        const steps: any[] = job.steps;
+        const check = steps.findIndex((s) =>
+            /npm run window -- "\$STACK" --base HEAD~1/.test(s.run),
+        );
+        const up = steps.findIndex((s) => s.with?.command === "up");
+        assert.ok(check >= 0, "no change-window step");
+        assert.ok(check < up, "the window is checked after pulumi up");
+        // By stage, not by stack name: a prod stack named prod-us-east-1 is held too.
+        assert.equal(steps[check].if, "env.STAGE == 'prod'");
+        const stage = steps.findIndex((s) => /STAGE=/.test(s.run ?? ""));
+        assert.ok(stage >= 0 && stage < check, "STAGE is set before the check");
     });
 });

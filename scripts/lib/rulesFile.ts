@@ -27,10 +27,21 @@ export function ruleGroupsOf(plan: Plan): unknown[] {
         .map(ordered);
 }
 
-/** Writes `<dir>/prometheus-rules.yaml`; returns its path, or undefined when the plan has no rules. */
-export function writeRulesFile(dir: string, plan: Plan): string | undefined {
-    const file = path.join(dir, RULES_FILE);
-    const groups = ruleGroupsOf(plan);
+/** The file of a stack's own alerts only (release:monitoring.extraAlerts), for their unit tests. */
+export const EXTRA_RULES_FILE = "extra-rules.yaml";
+
+/**
+ * Writes `<dir>/prometheus-rules.yaml` (or `name`, with only the groups `keep` accepts); returns its
+ * path, or undefined when there are no such rules.
+ */
+export function writeRulesFile(
+    dir: string,
+    plan: Plan,
+    name = RULES_FILE,
+    keep: (groupName: string) => boolean = () => true,
+): string | undefined {
+    const file = path.join(dir, name);
+    const groups = ruleGroupsOf(plan).filter((g) => keep((g as { name: string }).name));
     if (groups.length === 0) {
         fs.rmSync(file, { force: true });
         return undefined;
