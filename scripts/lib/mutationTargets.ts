@@ -64,8 +64,8 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
         files: /^decisions\/(analysis|httpQueries|preflight)\.ts$/,
         tests: ["test/release.test.ts"],
     },
-    // Only exercised through planned stacks so far.
-    { files: /^decisions\/(backups|dns)\.ts$/, tests: ["test/storageComponents.test.ts"] },
+    { files: /^decisions\/backups\.ts$/, tests: ["test/backups.decisions.test.ts"] },
+    { files: /^decisions\/dns\.ts$/, tests: ["test/dns.decisions.test.ts"] },
     {
         files: /^decisions\/podIdentity\.ts$/,
         tests: ["test/podIdentity.test.ts", "test/podIdentity.edges.test.ts"],
