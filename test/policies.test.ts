@@ -1073,6 +1073,17 @@ const stackSuites: StackSuite[] = [
                     edit(releaseGraph(), "snap-v2", (r) => (r.dbInstanceIdentifier = "other-db")),
                 message: "sends traffic to version v2, so it must depend on",
             },
+            {
+                name: "only an aws.rds.Snapshot counts, not another resource with its fields",
+                graph: () => {
+                    const cluster = "aws:rds/clusterSnapshot:ClusterSnapshot";
+                    const g = releaseGraph(["snap-v1"]).filter((r) => r.name !== "snap-v2");
+                    const r = g.find((x) => x.type.includes("HTTPRoute"))!;
+                    r.options.dependsOn.push(`${cluster}::snap-v2`);
+                    return [...g, { ...releaseSnapshotOf("v2"), type: cluster }];
+                },
+                message: "sends traffic to version v2, so it must depend on",
+            },
         ],
     },
     {

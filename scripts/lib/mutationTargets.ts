@@ -52,18 +52,23 @@ export const TESTS_FOR: readonly { files: RegExp; tests: readonly string[] }[] =
         files: /^decisions\/(metricsCatalogue|cloudwatchExporter)\.ts$/,
         tests: ["test/metricsCatalogue.test.ts"],
     },
-    { files: /^decisions\/changeWindow\.ts$/, tests: ["test/changeWindow.test.ts"] },
-    { files: /^decisions\/smokeTest\.ts$/, tests: ["test/smokeTest.test.ts"] },
+    {
+        files: /^decisions\/changeWindow\.ts$/,
+        tests: ["test/changeWindow.test.ts", "test/changeWindow.edges.test.ts"],
+    },
+    { files: /^decisions\/smokeTest\.ts$/, tests: ["test/smokeTest.decisions.test.ts"] },
     { files: /^decisions\/writes\.ts$/, tests: ["test/restoreWrites.test.ts"] },
     {
         files: /^decisions\/(podTemplate|workloadObjects)\.ts$/,
-        tests: ["test/podTemplate.test.ts"],
+        tests: ["test/podTemplate.test.ts", "test/workloadObjects.decisions.test.ts"],
     },
-    // Exercised against a real Prometheus: slow per mutant, so run these one file at a time.
     {
-        files: /^decisions\/(analysis|httpQueries|preflight)\.ts$/,
-        tests: ["test/release.test.ts"],
+        files: /^decisions\/(analysis|httpQueries)\.ts$/,
+        tests: ["test/analysis.decisions.test.ts"],
     },
+    // Only exercised against a real Prometheus, through child processes that never see a mutant:
+    // needs pure tests of its own before its score means anything.
+    { files: /^decisions\/preflight\.ts$/, tests: ["test/release.test.ts"] },
     { files: /^decisions\/backups\.ts$/, tests: ["test/backups.decisions.test.ts"] },
     { files: /^decisions\/dns\.ts$/, tests: ["test/dns.decisions.test.ts"] },
     {
