@@ -15,6 +15,7 @@ import {
     ROOT,
     SCORE_FLOOR,
     type FileScore,
+    type TestGroup,
 } from "./lib/mutationTargets";
 
 const REPORTS = path.join(ROOT, "reports", "mutation");
@@ -75,15 +76,15 @@ function parseArgs(argv: string[]): Options {
  * static mutant (one evaluated when its module loads) too late when --testFiles is set, so every
  * static mutant would survive with no test run.
  */
-function runStryker(files: string[], tests: string[], opts: Options, n: number) {
+function runStryker(group: TestGroup, opts: Options, n: number) {
     const base = JSON.parse(fs.readFileSync(path.join(ROOT, "stryker.config.json"), "utf8"));
     const config = path.join(REPORTS, `stryker-${n}.json`);
     const run = {
         ...base,
-        mutate: files,
+        mutate: group.files,
         concurrency: opts.concurrency,
         ignoreStatic: opts.ignoreStatic,
-        mochaOptions: { spec: tests },
+        mochaOptions: { spec: group.tests, ...(group.grep ? { grep: group.grep } : {}) },
     };
     delete run.$schema;
     fs.writeFileSync(config, JSON.stringify(run, null, 2) + "\n");
@@ -134,9 +135,9 @@ async function main() {
         const log = path.join(REPORTS, `run-${i + 1}.log`);
         const started = performance.now();
         console.log(
-            `[${i + 1}/${groups.length}] ${g.files.join(", ")}  (tests: ${g.tests.join(", ")})`,
+            `[${i + 1}/${groups.length}] ${g.files.join(", ")}  (tests: ${g.tests.join(", ")}${g.grep ? `, grep ${g.grep}` : ""})`,
         );
-        const code = await runStryker(g.files, g.tests, opts, i + 1);
+        const code = await runStryker(g, opts, i + 1);
         if (code !== 0 || !fs.existsSync(json)) {
             console.error(
                 `mutate: StrykerJS failed (exit ${code}); see ${path.relative(ROOT, log)}`,

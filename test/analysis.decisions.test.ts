@@ -122,6 +122,16 @@ describe("analysis checks", () => {
             'histogram_quantile(0.95, sum by (namespace, job, color, le) (rate(http_request_duration_seconds_bucket{job="api",namespace="nv",color="green"}[5m])))',
         );
         assert.strictEqual(checkNamed("critical alerts firing").stableQuery, undefined);
+        const errors = (color: string) =>
+            `(sum by (namespace, job, color) (rate(http_requests_total{job="api",namespace="nv",color="${color}",status=~"5.."}[5m])) or 0 * sum by (namespace, job, color) (rate(http_requests_total{job="api",namespace="nv",color="${color}"}[5m]))) / sum by (namespace, job, color) (rate(http_requests_total{job="api",namespace="nv",color="${color}"}[5m]))`;
+        for (const name of ["error ratio", "error ratio vs stable"]) {
+            const c = checkNamed(name);
+            assert.deepStrictEqual(
+                [c.canaryQuery, c.stableQuery],
+                [errors("green"), errors("blue")],
+                name,
+            );
+        }
     });
 
     it("one latency check pair per quantile, at the tightest threshold configured for it", () => {
@@ -236,8 +246,9 @@ describe("analysis outcome", () => {
             checks,
         );
 
-    it("every check passing is healthy", () => {
+    it("every check passing is healthy; a result of no known check changes nothing", () => {
         assert.strictEqual(outcomeOf(healthy(), checks), "healthy");
+        assert.strictEqual(outcomeOf([...healthy(), result("extra", "pass")], checks), "healthy");
     });
 
     it("a failed metric is unhealthy, a metric without data inconclusive", () => {

@@ -52,6 +52,18 @@ describe("mutation testing targets", () => {
         );
     });
 
+    it("carries a target's grep, as mocha reads it, into its own group", () => {
+        const [g] = groupByTests(["decisions/podIdentity.ts"]);
+        assert.ok(g.grep);
+        // Mocha turns "/source/flags" into a RegExp and matches it against full test titles.
+        const [, source, flags] = /^\/(.*)\/([gimy]{0,4})$/.exec(g.grep)!;
+        const re = new RegExp(source, flags);
+        assert.ok(re.test("pod identity policy builders trusts only the one ServiceAccount"));
+        assert.ok(!re.test("PodIdentity component annotates the ServiceAccount"));
+        assert.ok(!re.test("release:cluster names the key, the value and the rule"));
+        assert.strictEqual(groupByTests(["decisions/routing.ts"])[0].grep, undefined);
+    });
+
     it("holds decision modules and policy files to the floor, not config/", () => {
         assert.ok(mustReachFloor("decisions/routing.ts"));
         assert.ok(mustReachFloor("policies/release.ts"));

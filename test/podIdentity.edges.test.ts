@@ -6,9 +6,11 @@ import { createHash } from "crypto";
 import {
     bucketAccessStatements,
     bucketArn,
+    IAM_ROLE_NAME_MAX,
     irsaTrustPolicy,
     permissionPolicy,
     podIdentityRoleName,
+    ROLE_ARN_ANNOTATION,
     statementProblem,
 } from "../decisions/podIdentity";
 
@@ -19,6 +21,11 @@ const trust = { oidcProviderArn: PROVIDER, namespace: "notevault", serviceAccoun
 const hash8 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
 
 describe("pod identity documents, whole", () => {
+    it("annotates with the key the EKS pod identity webhook reads; IAM role names stop at 64", () => {
+        assert.strictEqual(ROLE_ARN_ANNOTATION, "eks.amazonaws.com/role-arn");
+        assert.strictEqual(IAM_ROLE_NAME_MAX, 64);
+    });
+
     it("the trust policy is a complete IAM document", () => {
         assert.deepStrictEqual(irsaTrustPolicy(trust), {
             Version: "2012-10-17",
