@@ -20,7 +20,8 @@ import {
 } from "./lib/plan";
 import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
 import { loadBase, PlanBaseError, readPlanFile, type PlanBase } from "./lib/planBase";
-import { renderMarkdown, renderText, reviewPlans } from "./lib/planDiff";
+// The diff renderer loads only with --diff (see main): a plain plan does not need it.
+import type * as PlanDiff from "./lib/planDiff";
 import {
     hasMandatory,
     PolicyConfigError,
@@ -185,6 +186,8 @@ async function main(): Promise<number> {
             const stage = String(base.plan.outputs.stage ?? policyRun.stage);
             base.plan.violations = (await runPolicies(base.plan, { stage })).violations;
         }
+        const { renderMarkdown, renderText, reviewPlans } =
+            require("./lib/planDiff") as typeof PlanDiff;
         const review = reviewPlans(base.plan, doc, base.label);
         const text =
             args.format === "markdown" ? renderMarkdown(review) : renderText(review) + "\n";
