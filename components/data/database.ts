@@ -2,14 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, NetworkConfig } from "../../config/data";
+import { postgresUrl, postgresUrlBase, replicaInstanceId } from "../../decisions/dataNaming";
 import {
-    RDS_PASSWORD_SPECIALS,
-    pitrInstanceId,
-    postgresUrl,
-    postgresUrlBase,
-    replicaInstanceId,
-    restoredInstanceId,
-} from "../../decisions/dataNaming";
+    instanceBaseArgs,
+    masterPasswordArgs,
+    originalPrimaryArgs,
+    parameterGroupArgs,
+    replicaInstanceArgs,
+    restoredPrimaryArgs,
+} from "../../decisions/database";
 import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface DatabaseArgs {
@@ -77,7 +78,6 @@ export class Database extends pulumi.ComponentResource {
         const db = args.config;
         const id = db.identifier;
         const tags = { ...args.tags, "release/data-store": "postgres" };
-        const major = db.engineVersion.split(".")[0];
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
@@ -106,135 +106,68 @@ export class Database extends pulumi.ComponentResource {
 
         const parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
-            {
-                // The family is in the name so a major upgrade creates a new group alongside.
-                name: `${id}-postgres${major}`,
-                family: `postgres${major}`,
-                description: `${id}: TLS only, slow-query log`,
-                parameters: [
-                    { name: "rds.force_ssl", value: "1" },
-                    { name: "log_min_duration_statement", value: "1000" },
-                ],
-                tags,
-            },
+            { ...parameterGroupArgs(db), tags },
             // RDS cannot edit a group's description: a new text would replace the group in place
             // under the same name. Existing stacks keep the description they were created with.
             { parent: this, ignoreChanges: ["description"] },
         );
-
-        // Bumping passwordRotation changes the keeper, which generates a new password.
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            {
-                length: 40,
-                special: true,
-                overrideSpecial: RDS_PASSWORD_SPECIALS,
-                minLower: 2,
-                minUpper: 2,
-                minNumeric: 2,
-                minSpecial: 2,
-                keepers: { rotation: String(db.passwordRotation) },
-            },
-            { parent: this },
-        );
+        const password = new random.RandomPassword(`${name}-password`, masterPasswordArgs(db), {
+            parent: this,
+        });
         const secretPassword = pulumi.secret(password.result);
 
         const instanceOpts = { parent: this, protect: args.protectInstances ?? false };
-        const common = {
-            engine: "postgres",
-            engineVersion: db.engineVersion,
-            autoMinorVersionUpgrade: true,
-            allowMajorVersionUpgrade: false,
-            applyImmediately: args.applyImmediately ?? false,
-            port: db.port,
-            publiclyAccessible: false,
-            storageEncrypted: true,
-            kmsKeyId: db.kmsKeyId,
-            storageType: db.storageType,
+        const base = {
+            ...instanceBaseArgs(db, args.applyImmediately ?? false),
             parameterGroupName: parameterGroup.name,
             vpcSecurityGroupIds: [this.securityGroup.id],
-            copyTagsToSnapshot: true,
-            performanceInsightsEnabled: true,
-            performanceInsightsRetentionPeriod: db.performanceInsightsRetentionDays,
-            performanceInsightsKmsKeyId: db.kmsKeyId,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-            deletionProtection: db.deletionProtection,
-            caCertIdentifier: "rds-ca-rsa2048-g1",
             tags,
         };
-        const primaryArgs = (identifier: string): aws.rds.InstanceArgs => ({
-            ...common,
-            identifier,
-            instanceClass: db.instanceClass,
-            allocatedStorage: db.allocatedStorageGb,
-            maxAllocatedStorage:
-                db.maxAllocatedStorageGb > 0 ? db.maxAllocatedStorageGb : undefined,
-            dbSubnetGroupName: subnetGroup.name,
-            password: secretPassword,
-            multiAz: db.multiAz,
-            backupRetentionPeriod: db.backupRetentionDays,
-            backupWindow: db.backupWindow,
-            maintenanceWindow: db.maintenanceWindow,
-            skipFinalSnapshot: false,
-            finalSnapshotIdentifier: `${identifier}-final`,
-            deleteAutomatedBackups: false,
-        });
+        const primaryInputs = { dbSubnetGroupName: subnetGroup.name, password: secretPassword };
         const replicasOf = (role: string, primary: aws.rds.Instance, primaryId: string) =>
-            Array.from({ length: db.replicas }, (_, i) => {
-                const identifier = replicaInstanceId(primaryId, i + 1);
-                return new aws.rds.Instance(
-                    `${name}-${role}replica-${i + 1}`,
-                    {
-                        ...common,
-                        identifier,
-                        instanceClass: db.replicaInstanceClass ?? db.instanceClass,
-                        replicateSourceDb: primary.identifier,
-                        maxAllocatedStorage:
-                            db.maxAllocatedStorageGb > 0 ? db.maxAllocatedStorageGb : undefined,
-                        // Replicas hold no data of their own; RDS takes no final snapshot of them.
-                        skipFinalSnapshot: true,
-                        backupRetentionPeriod: 0,
-                        maintenanceWindow: db.maintenanceWindow,
-                    },
-                    instanceOpts,
-                );
-            });
+            Array.from(
+                { length: db.replicas },
+                (_, i) =>
+                    new aws.rds.Instance(
+                        `${name}-${role}replica-${i + 1}`,
+                        {
+                            ...base,
+                            ...replicaInstanceArgs(db, primaryId, i + 1),
+                            replicateSourceDb: primary.identifier,
+                        },
+                        instanceOpts,
+                    ),
+            );
 
+        const originalPrimary = new aws.rds.Instance(
+            `${name}-primary`,
+            { ...base, ...primaryInputs, ...originalPrimaryArgs(db) },
+            instanceOpts,
+        );
         const original: InstanceSet = {
-            primary: new aws.rds.Instance(
-                `${name}-primary`,
-                // Only a fresh instance takes a name and user; a restore inherits them.
-                { ...primaryArgs(id), dbName: db.dbName, username: db.username },
-                instanceOpts,
-            ),
-            replicas: [],
+            primary: originalPrimary,
+            replicas: replicasOf("", originalPrimary, id),
         };
-        original.replicas = replicasOf("", original.primary, id);
 
         let active = original;
         this.activeIdentifier = id;
-        if (db.restoreFromSnapshot || db.restoreToTime) {
+        const restore = restoredPrimaryArgs(db);
+        if (restore) {
             // A restore never modifies the original: it adds a new primary (and replicas) under a
-            // new, deterministic name, and the app's DATABASE_URL moves to it.
-            const restoredId = db.restoreFromSnapshot
-                ? restoredInstanceId(id, db.restoreFromSnapshot)
-                : pitrInstanceId(id, db.restoreToTime as string);
+            // new name, and the app's DATABASE_URL moves to it once every writer has stopped.
             const waitFor: Promise<pulumi.Resource[]> = (
                 args.restoreAfter ?? Promise.resolve([])
             ).then((stopped) => [original.primary, ...stopped]);
             const restored = new aws.rds.Instance(
                 `${name}-restored`,
-                {
-                    ...primaryArgs(restoredId),
-                    snapshotIdentifier: db.restoreFromSnapshot,
-                    restoreToPointInTime: db.restoreToTime
-                        ? { sourceDbInstanceIdentifier: id, restoreTime: db.restoreToTime }
-                        : undefined,
-                },
+                { ...base, ...primaryInputs, ...restore },
                 { ...instanceOpts, dependsOn: waitFor },
             );
-            active = { primary: restored, replicas: replicasOf("restored-", restored, restoredId) };
-            this.activeIdentifier = restoredId;
+            active = {
+                primary: restored,
+                replicas: replicasOf("restored-", restored, restore.identifier),
+            };
+            this.activeIdentifier = restore.identifier;
         }
 
         this.primary = active.primary;
