@@ -79,30 +79,8 @@ export class Database extends pulumi.ComponentResource {
         const id = db.identifier;
         const tags = { ...args.tags, "release/data-store": "postgres" };
 
-        const subnetGroup = new aws.rds.SubnetGroup(
-            `${name}-subnets`,
-            {
-                name: `${id}-subnets`,
-                description: `Private subnets for ${id}`,
-                subnetIds: args.network.privateSubnetIds,
-                tags,
-            },
-            { parent: this },
-        );
-
-        this.securityGroup = appOnlySecurityGroup(
-            name,
-            {
-                groupName: `${id}-db`,
-                description: `PostgreSQL ${id}: reachable only from the app security group`,
-                vpcId: args.network.vpcId,
-                appSecurityGroupId: args.network.appSecurityGroupId,
-                port: db.port,
-                ruleDescription: "PostgreSQL from the app",
-                tags,
-            },
-            this,
-        );
+        const { subnetGroup, securityGroup } = networkOf(name, args, tags, this);
+        this.securityGroup = securityGroup;
 
         const parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
@@ -179,31 +157,10 @@ export class Database extends pulumi.ComponentResource {
         this.activeReplicaIdentifiers = active.replicas.map((_, i) =>
             replicaInstanceId(this.activeIdentifier, i + 1),
         );
-        const urlFor = (instance: aws.rds.Instance, build = postgresUrl) =>
-            pulumi.secret(
-                pulumi
-                    .all([instance.address, instance.port, password.result])
-                    .apply(([host, port, pass]) =>
-                        build({
-                            username: db.username,
-                            password: pass,
-                            host,
-                            port,
-                            dbName: db.dbName,
-                        }),
-                    ),
-            );
-        this.databaseUrl = urlFor(active.primary);
-        this.replicaUrls = active.replicas.map((r) => urlFor(r));
-        this.connection = {
-            host: active.primary.address,
-            port: active.primary.port.apply(String),
-            dbName: db.dbName,
-            username: db.username,
-            password: secretPassword,
-            urlBase: urlFor(active.primary, postgresUrlBase),
-            replicaUrlBases: active.replicas.map((r) => urlFor(r, postgresUrlBase)),
-        };
+        const urls = connectionOf(db, active, password.result);
+        this.databaseUrl = urls.databaseUrl;
+        this.replicaUrls = urls.replicaUrls;
+        this.connection = urls.connection;
         this.endpoint = pulumi.interpolate`${active.primary.address}:${active.primary.port}`;
 
         this.registerOutputs({
@@ -212,4 +169,63 @@ export class Database extends pulumi.ComponentResource {
             replicas: this.activeReplicaIdentifiers,
         });
     }
+}
+
+/** The active primary's URLs and connection parts; everything with the password is a secret. */
+function connectionOf(db: DatabaseConfig, active: InstanceSet, password: pulumi.Output<string>) {
+    const urlFor = (instance: aws.rds.Instance, build = postgresUrl) =>
+        pulumi.secret(
+            pulumi
+                .all([instance.address, instance.port, password])
+                .apply(([host, port, pass]) =>
+                    build({ username: db.username, password: pass, host, port, dbName: db.dbName }),
+                ),
+        );
+    return {
+        databaseUrl: urlFor(active.primary),
+        replicaUrls: active.replicas.map((r) => urlFor(r)),
+        connection: {
+            host: active.primary.address,
+            port: active.primary.port.apply(String),
+            dbName: db.dbName,
+            username: db.username,
+            password: pulumi.secret(password),
+            urlBase: urlFor(active.primary, postgresUrlBase),
+            replicaUrlBases: active.replicas.map((r) => urlFor(r, postgresUrlBase)),
+        },
+    };
+}
+
+/** The private subnet group and the security group open to the app security group only. */
+function networkOf(
+    name: string,
+    args: DatabaseArgs,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+) {
+    const id = args.config.identifier;
+    const subnetGroup = new aws.rds.SubnetGroup(
+        `${name}-subnets`,
+        {
+            name: `${id}-subnets`,
+            description: `Private subnets for ${id}`,
+            subnetIds: args.network.privateSubnetIds,
+            tags,
+        },
+        { parent },
+    );
+    const securityGroup = appOnlySecurityGroup(
+        name,
+        {
+            groupName: `${id}-db`,
+            description: `PostgreSQL ${id}: reachable only from the app security group`,
+            vpcId: args.network.vpcId,
+            appSecurityGroupId: args.network.appSecurityGroupId,
+            port: args.config.port,
+            ruleDescription: "PostgreSQL from the app",
+            tags,
+        },
+        parent,
+    );
+    return { subnetGroup, securityGroup };
 }
