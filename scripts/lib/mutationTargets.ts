@@ -47,6 +47,10 @@ export const TESTS_FOR: readonly MutationTarget[] = [
     { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
     { files: /^decisions\/capacity\.ts$/, tests: ["test/capacity.test.ts"] },
     {
+        files: /^decisions\/database\.ts$/,
+        tests: ["test/databaseBuilders.test.ts", "test/dataSafety.test.ts"],
+    },
+    {
         files: /^decisions\/dataNaming\.ts$/,
         tests: ["test/dataNaming.test.ts", "test/dataNaming.edges.test.ts"],
     },
