@@ -2,7 +2,7 @@
 // storage, > 50 % free cache memory, > 20 % spare node capacity). Queries read the exporters the
 // program deploys (CloudWatch via YACE names, redis_exporter) and kube-state-metrics; the node
 // check counts the pods the shift will add on top of today's requests.
-import type { StackConfig } from "../config";
+import { isScalable, resolveWorkloads, type StackConfig } from "../config";
 import { memoryBytes } from "../config/monitoring";
 import { trafficSteps } from "../config/progression";
 import { percent } from "./alertRules";
@@ -27,26 +27,50 @@ const cores = (n: number) => `${+n.toFixed(2)} cores`;
 const ok = (...xs: (number | undefined)[]) =>
     xs.every((x) => x !== undefined && Number.isFinite(x));
 
+/** Pods one workload adds at the release's busiest moment, and what each of them requests. */
+export interface AddedPods {
+    readonly workload: string;
+    readonly pods: number;
+    readonly cpu: number;
+    readonly memory: number;
+}
+
 /**
  * Pods the release adds at its busiest moment: for each step (and the promotion), both colours'
- * replicas from the same capacity rule as the program, minus what runs now.
+ * replicas of every scalable workload from the same capacity rule as the program, minus what runs
+ * now. Web and worker workloads follow the weight; a tcp workload's colours keep their total.
  */
-export function addedPods(cfg: StackConfig): number {
-    const a = cfg.autoscaling;
-    const replicas = (weight: number) =>
-        colorCapacity({
-            weight,
-            baselineReplicas: a.baselineReplicas,
-            minReplicas: a.minReplicas,
-            maxReplicas: a.maxReplicas,
-            idleReplicas: cfg.traffic.idleReplicas,
-        }).replicas;
-    const total = (canaryWeight: number) => replicas(100 - canaryWeight) + replicas(canaryWeight);
-    const now = total(cfg.traffic.canaryWeight);
+export function addedPods(cfg: StackConfig): AddedPods[] {
+    const current = cfg.traffic.canaryWeight;
     // Steps already behind a resumed release add nothing.
-    const ahead = trafficSteps(cfg).filter((s) => s.weight >= cfg.traffic.canaryWeight);
-    const peak = Math.max(now, ...ahead.map((s) => total(s.weight)));
-    return Math.max(0, peak - now);
+    const ahead = trafficSteps(cfg)
+        .filter((s) => s.weight >= current)
+        .map((s) => s.weight);
+    return resolveWorkloads(cfg)
+        .filter(isScalable)
+        .map((w) => {
+            const a = w.autoscaling;
+            const replicas = (weight: number) =>
+                colorCapacity({
+                    weight,
+                    baselineReplicas: a.baselineReplicas,
+                    minReplicas: a.minReplicas,
+                    maxReplicas: a.maxReplicas,
+                    idleReplicas: cfg.traffic.idleReplicas,
+                }).replicas;
+            const total = (canaryWeight: number) =>
+                w.kind === "tcp"
+                    ? replicas(100) + replicas(0)
+                    : replicas(100 - canaryWeight) + replicas(canaryWeight);
+            const now = total(current);
+            const peak = Math.max(now, ...ahead.map(total));
+            return {
+                workload: w.name,
+                pods: Math.max(0, peak - now),
+                cpu: cpuCores(w.resources.requests.cpu),
+                memory: memoryBytes(w.resources.requests.memory),
+            };
+        });
 }
 
 /** The preflight checks that apply to this stack (no database, no storage check). */
@@ -82,14 +106,23 @@ export function preflightChecks(cfg: StackConfig): PreflightCheck[] {
                 ok(v.used, v.max) ? `${gib(v.used!)} used of ${gib(v.max!)} maxmemory` : "no data",
         });
     }
-    const pods = addedPods(cfg);
-    const req = cfg.app.resources.requests;
+    const all = addedPods(cfg);
+    const growing = all.filter((a) => a.pods > 0);
+    // The workloads that grow, or the first one (with 0 pods) when none does.
+    const shown = growing.length > 0 ? growing : all.slice(0, 1);
     const running = `${names.podPhase}{phase=~"Pending|Running"} == 1`;
-    for (const [resource, perPod, show] of [
-        ["cpu", cpuCores(req.cpu), cores],
-        ["memory", memoryBytes(req.memory), gib],
+    for (const [resource, show] of [
+        ["cpu", cores],
+        ["memory", gib],
     ] as const) {
-        const adding = pods * perPod;
+        const adding = growing.reduce((n, a) => n + a.pods * a[resource], 0);
+        // "3 pods × 0.25 cores", one term per workload that grows.
+        const terms = shown
+            .map(
+                (a) =>
+                    `${a.pods} pods${shown.length > 1 ? ` of ${a.workload}` : ""} × ${show(a[resource])}`,
+            )
+            .join(" + ");
         checks.push({
             name: `node ${resource}`,
             queries: {
@@ -103,7 +136,7 @@ export function preflightChecks(cfg: StackConfig): PreflightCheck[] {
             minimum: t.nodeSpare,
             detail: (v) =>
                 ok(v.allocatable, v.requested)
-                    ? `${show(v.allocatable! - v.requested!)} unrequested of ${show(v.allocatable!)} allocatable; the release adds ${pods} pods × ${show(perPod)} = ${show(adding)}`
+                    ? `${show(v.allocatable! - v.requested!)} unrequested of ${show(v.allocatable!)} allocatable; the release adds ${terms} = ${show(adding)}`
                     : "no data",
         });
     }
