@@ -29,6 +29,8 @@ import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
 import { SmokeTestJob } from "./components/app/smokeTestJob";
 import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
 import { stopWrites } from "./decisions/writes";
+import { backupAlertInputs } from "./decisions/backups";
+import * as edgesOf from "./components/edges/stackEdges";
 
 const { config: cfg } = loadStackConfig();
 const prod = cfg.stage === "prod";
@@ -63,6 +65,7 @@ const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
     monitoring: cfg.monitoring,
     database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
     stores: { database: !!cfg.database, cache: !!cfg.cache },
+    backups: backupAlertInputs(cfg.database),
 };
 if (rulesInput) {
     const check = extraAlertProblems(
@@ -74,11 +77,18 @@ if (rulesInput) {
     if (check.warning) pulumi.log.warn(check.warning);
 }
 
-const ns = new AppNamespace(app.namespace, { name: app.namespace }, { protect: prod });
-
 // Tags on every AWS resource; the CloudWatch exporter also finds the stack's stores by them.
 const storeTags = { app: app.name, stage: cfg.stage, "managed-by": "pulumi" };
 const awsRegion = new pulumi.Config("aws").require("region");
+const edges = { cfg, region: awsRegion, tags: storeTags };
+// The records' plan, before any resource: a regional stack's first route also serves the region's
+// own name, which its health check probes.
+const dnsPlan = edgesOf.stackDnsPlan(edges, webWorkloads[0]?.host);
+
+const ns = new AppNamespace(app.namespace, { name: app.namespace }, { protect: prod });
+
+// Buckets and the pod identities of the workloads that reach them.
+const storage = edgesOf.workloadStorage(edges, workloads, [ns]);
 
 const secrets: { app?: PodSecrets["app"]; data?: PodSecrets["data"] } = {};
 const secretResources: pulumi.Resource[] = [];
@@ -197,7 +207,9 @@ const parts = workloads.flatMap((workload) =>
             appName: app.name,
             secrets,
             strictZoneSpread: prod,
+            identity: storage?.identities[workload.key]?.identity,
         };
+        const dependsOn = [...secretResources, ...(storage?.identities[workload.key]?.gates ?? [])];
         const name = `${workload.name}-${color}`;
         if (!isScalable(workload)) {
             const cron = new ColorCronJob(name, {
@@ -205,7 +217,7 @@ const parts = workloads.flatMap((workload) =>
                 namespace: ns.name,
                 stable: split.stable,
                 writesStopped,
-                dependsOn: writesStopped ? [] : secretResources,
+                dependsOn: writesStopped ? [] : dependsOn,
             });
             return { workload, color, version, cron };
         }
@@ -227,7 +239,7 @@ const parts = workloads.flatMap((workload) =>
                 },
             },
             writesStopped,
-            dependsOn: writesStopped ? [] : secretResources,
+            dependsOn: writesStopped ? [] : dependsOn,
             scaleAfter: order.apply((o) => (o.after.includes(key) ? routing : Promise.resolve([]))),
         });
         return { workload, color, version, target, step, key, deployment };
@@ -284,6 +296,7 @@ const routers = webWorkloads.map(
             appName: w.name,
             namespace: app.namespace,
             host: w.host,
+            extraHosts: i === 0 && dnsPlan?.regionalHost ? [dnsPlan.regionalHost] : undefined,
             pathPrefix: w.pathPrefix,
             gateway: {
                 create: i === 0 && cfg.router.gateway.create,
@@ -326,6 +339,15 @@ writersStopped(
     writesStopped
         ? parts.map((p) => (p.deployment ? p.deployment.deployment : p.cron!.cronJob))
         : [],
+);
+// The daily pg_dump of the database, and Route 53 in front of the first web workload's router.
+const backup = edgesOf.databaseBackup(edges, storage?.storage, data, [ns]);
+const dns = edgesOf.stackDns(
+    edges,
+    dnsPlan,
+    webWorkloads.map((w) => w.host),
+    routers[0],
+    webWorkloads[0]?.health.readiness ?? "/",
 );
 routingReady([
     ...routers.flatMap((r) => Object.values(r.objects)),
@@ -438,3 +460,9 @@ export const writes = {
     restoredFrom: cfg.database?.restoreFromSnapshot ?? cfg.database?.restoreToTime ?? null,
 };
 export const alertCount = alerting?.alertCount ?? 0;
+// Names only: workloads reach the buckets through their pod identities, never with keys.
+export const { buckets, databaseBackupCronJob, dnsRecords } = edgesOf.edgeOutputs(
+    storage,
+    backup,
+    dns,
+);

@@ -72,6 +72,14 @@ export function backupProblems(cfg: any): Issue[] {
                 "must not be set without release:cluster.oidcProviderArn (the backup job writes to S3 through a pod identity)",
         });
     }
+    if (!cfg.monitoring) {
+        out.push({
+            path: at(),
+            input: undefined,
+            message:
+                "must not be set without release:monitoring (the alert on a backup older than maxAgeHours lives in its PrometheusRule)",
+        });
+    }
     // pg_dump refuses to dump a server of a newer major version than its own.
     const dumpMajor = Number(/^(\d+)/.exec(imageVersion(b.image))?.[1]);
     const serverMajor = Number(String(cfg.database.engineVersion).split(".")[0]);

@@ -92,6 +92,15 @@ export function dnsProblems(cfg: any): Issue[] {
                 "must not be set when release:router.gateway.create is false: the records point at the load balancer of the Gateway this stack creates",
         });
     }
+    const kinds = Object.values(cfg.workloads ?? {}).map((w) => (w as { kind?: string }).kind);
+    if (cfg.workloads && !kinds.includes("web")) {
+        out.push({
+            path: ["dns"],
+            input: undefined,
+            message:
+                "must not be set without a web workload in release:workloads: the records point at a web workload's router",
+        });
+    }
     if (dns.routing === "simple" && dns.setIdentifier) {
         out.push({
             path: ["dns", "setIdentifier"],

@@ -238,6 +238,18 @@ export function storageProblems(cfg: any): Issue[] {
             }
         }
         const envVar = b.envVar ?? bucketEnvVar(key);
+        for (const w of grantees) {
+            const own = { ...cfg.app?.env, ...cfg.workloads?.[w]?.env };
+            const secrets: string[] =
+                cfg.workloads?.[w]?.secrets ?? Object.keys(cfg.appSecrets ?? {});
+            if (envVar in own || secrets.includes(envVar)) {
+                out.push({
+                    path: at(b.envVar ? "envVar" : "access", ...(b.envVar ? [] : [w])),
+                    input: envVar,
+                    message: `must not reuse an env var workload ${w} already sets (${envVar}): the pod would carry it twice`,
+                });
+            }
+        }
         const other = envVars.get(envVar);
         if (other) {
             out.push({

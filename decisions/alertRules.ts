@@ -3,6 +3,7 @@
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
 import { COLORS } from "../config/app";
 import { ALERT_CATALOGUE, memoryBytes, type MonitoringConfig } from "../config/monitoring";
+import { backupAlertRule } from "./backups";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
 import { appSelector, BY_COLOR, colorRecords, httpQueries } from "./httpQueries";
 import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
@@ -82,6 +83,12 @@ export interface AlertRulesInput {
      * stack lacks can never fire. Default both (the whole catalogue).
      */
     readonly stores?: DataStores;
+    /** Each database's backup CronJob, watched for staleness (beside the catalogue); default none. */
+    readonly backups?: readonly {
+        readonly cronJob: string;
+        readonly dbIdentifier: string;
+        readonly maxAgeHours: number;
+    }[];
 }
 
 /** Which data stores a stack has. */
@@ -497,6 +504,21 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         group("app", [...requestRules(ctx), ...podRules(ctx)]),
         ...(data.length > 0 ? [group("data", data)] : []),
         ...(input.monitoring.extraAlerts.length > 0 ? [group("extra", extraRules(ctx))] : []),
+        ...(input.backups?.length
+            ? [
+                  group(
+                      "backups",
+                      input.backups.map((b) =>
+                          backupAlertRule({
+                              ...b,
+                              namespace: input.namespace,
+                              team: input.monitoring.team,
+                              runbookBaseUrl: input.monitoring.runbookBaseUrl,
+                          }),
+                      ),
+                  ),
+              ]
+            : []),
     ];
 }
 

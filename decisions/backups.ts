@@ -116,3 +116,17 @@ export function backupAlertRule(b: BackupAlertInputs) {
 export function backupRuleGroup(alerts: BackupAlertInputs[]) {
     return { name: "database-backups", rules: alerts.map(backupAlertRule) };
 }
+
+/** The backup the staleness alert watches, from the database config; none without a backup. */
+export function backupAlertInputs(
+    database: { identifier: string; backup?: { maxAgeHours: number } } | undefined,
+): { cronJob: string; dbIdentifier: string; maxAgeHours: number }[] {
+    if (!database?.backup) return [];
+    return [
+        {
+            cronJob: backupCronJobName(database.identifier),
+            dbIdentifier: database.identifier,
+            maxAgeHours: database.backup.maxAgeHours,
+        },
+    ];
+}

@@ -27,6 +27,14 @@ export interface PodInputs {
     readonly secrets?: PodSecrets;
     /** Spread across zones strictly (prod) or best-effort. */
     readonly strictZoneSpread?: boolean;
+    /**
+     * The workload's pod identity: the ServiceAccount bound to its IAM role, and the env vars
+     * naming the buckets it may reach. Default none: the namespace's default ServiceAccount.
+     */
+    readonly identity?: {
+        readonly serviceAccountName: string;
+        readonly env: readonly { readonly name: string; readonly value: string }[];
+    };
 }
 
 export type EnvVar =
@@ -135,6 +143,7 @@ export function plainEnv(i: PodInputs): EnvVar[] {
     if (n.corsOrigins && w.corsOrigins.length > 0) {
         env.push({ name: n.corsOrigins, value: w.corsOrigins.join(",") });
     }
+    for (const e of i.identity?.env ?? []) env.push({ name: e.name, value: e.value });
     return env;
 }
 
@@ -202,6 +211,9 @@ export function podTemplate(i: PodInputs) {
     return {
         metadata: { labels: objectLabels(w, i.color, i.version, i.appName) },
         spec: {
+            ...(i.identity ? { serviceAccountName: i.identity.serviceAccountName } : {}),
+            // The EKS webhook projects the web-identity token on its own volume; the Kubernetes
+            // API token is not needed.
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
             securityContext: restrictedPodSecurity(w.runAsUser),

@@ -15,6 +15,11 @@ export interface RouteInputs {
     readonly appName: string;
     readonly namespace: string;
     readonly host: string;
+    /**
+     * Further hosts the route serves exactly like `host`: a regional stack's own name, which its
+     * DNS health check probes through this region's load balancer. Default none.
+     */
+    readonly extraHosts?: readonly string[];
     /** Path prefix the workload serves; default "/". */
     readonly pathPrefix?: string;
     /**
@@ -67,6 +72,8 @@ function gatewayName(inputs: RouteInputs): { name: string; namespace: string } {
 }
 
 const prefixOf = (inputs: RouteInputs) => inputs.pathPrefix ?? "/";
+/** Every host the route serves: its own, then the extra ones. */
+const hostsOf = (inputs: RouteInputs) => [inputs.host, ...(inputs.extraHosts ?? [])];
 
 /**
  * Listener names: the configured one for the first host, "<listener>-<n>" for each further host
@@ -81,7 +88,7 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
     const objects: RouteObject[] = [];
     const gw = gatewayName(inputs);
     const hosts = inputs.gateway?.hosts ?? [inputs.host];
-    const listeners = listenerNames(inputs.router.gateway.listener, [...hosts, inputs.host]);
+    const listeners = listenerNames(inputs.router.gateway.listener, [...hosts, ...hostsOf(inputs)]);
     if (inputs.gateway?.create ?? inputs.router.gateway.create) {
         objects.push({
             role: "gateway",
@@ -122,16 +129,15 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
         kind: "HTTPRoute",
         metadata: { name: inputs.appName, namespace: inputs.namespace },
         spec: {
-            parentRefs: [
-                {
-                    group: "gateway.networking.k8s.io",
-                    kind: "Gateway",
-                    name: gw.name,
-                    namespace: gw.namespace,
-                    sectionName: listeners.get(inputs.host),
-                },
-            ],
-            hostnames: [inputs.host],
+            // A listener serves one hostname: the route attaches to each of its hosts' listeners.
+            parentRefs: hostsOf(inputs).map((host) => ({
+                group: "gateway.networking.k8s.io",
+                kind: "Gateway",
+                name: gw.name,
+                namespace: gw.namespace,
+                sectionName: listeners.get(host),
+            })),
+            hostnames: hostsOf(inputs),
             rules: [
                 ...previewRules,
                 {
@@ -179,7 +185,7 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
         annotations["alb.ingress.kubernetes.io/group.order"] = String(inputs.albGroup.order);
     }
     const prefix = prefixOf(inputs);
-    const previewPaths = [];
+    const previewPaths: Record<string, unknown>[] = [];
     for (const b of inputs.backends.filter((x) => x.hasPods)) {
         const action = `preview-${b.color}`;
         annotations[`alb.ingress.kubernetes.io/conditions.${action}`] = JSON.stringify([
@@ -210,28 +216,23 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
             metadata: { name: inputs.appName, namespace: inputs.namespace, annotations },
             spec: {
                 ingressClassName: "alb",
-                tls: [{ hosts: [inputs.host] }],
-                rules: [
-                    {
-                        host: inputs.host,
-                        http: {
-                            // Conditional (preview) actions must come before the default action.
-                            paths: [
-                                ...previewPaths,
-                                {
-                                    path: prefix,
-                                    pathType: "Prefix",
-                                    backend: {
-                                        service: {
-                                            name: ALB_ACTION,
-                                            port: { name: "use-annotation" },
-                                        },
-                                    },
+                tls: [{ hosts: hostsOf(inputs) }],
+                rules: hostsOf(inputs).map((host) => ({
+                    host,
+                    http: {
+                        // Conditional (preview) actions must come before the default action.
+                        paths: [
+                            ...previewPaths,
+                            {
+                                path: prefix,
+                                pathType: "Prefix",
+                                backend: {
+                                    service: { name: ALB_ACTION, port: { name: "use-annotation" } },
                                 },
-                            ],
-                        },
+                            },
+                        ],
                     },
-                ],
+                })),
             },
         },
     ];
@@ -250,23 +251,21 @@ function nginxIngress(
         metadata: { name: `${inputs.appName}-${role}`, namespace: inputs.namespace, annotations },
         spec: {
             ingressClassName: inputs.router.nginx.className,
-            tls: [{ hosts: [inputs.host], secretName: inputs.router.tls.secretName }],
-            rules: [
-                {
-                    host: inputs.host,
-                    http: {
-                        paths: [
-                            {
-                                path: prefixOf(inputs),
-                                pathType: "Prefix",
-                                backend: {
-                                    service: { name: serviceName, port: { number: SERVICE_PORT } },
-                                },
+            tls: [{ hosts: hostsOf(inputs), secretName: inputs.router.tls.secretName }],
+            rules: hostsOf(inputs).map((host) => ({
+                host,
+                http: {
+                    paths: [
+                        {
+                            path: prefixOf(inputs),
+                            pathType: "Prefix",
+                            backend: {
+                                service: { name: serviceName, port: { number: SERVICE_PORT } },
                             },
-                        ],
-                    },
+                        },
+                    ],
                 },
-            ],
+            })),
         },
     };
 }

@@ -89,10 +89,14 @@ function ingressBackends<R extends RouteResource>(r: R): RoutedBackend<R>[] {
     const ann = annotationsOf(r.props);
     const canary = ann[`${NGINX}canary`] === "true";
     const canaryWeight = Number(ann[`${NGINX}canary-weight`] ?? 0);
+    // One ALB action is one split, however many host rules point at it.
+    const actions = new Set<string>();
     return ingressPaths(r.props).flatMap(({ host, service: svc }): RoutedBackend<R>[] => {
         if (svc.port?.name === "use-annotation") {
             // ALB: only the action without a condition annotation carries live traffic.
             if (ann[`${ALB}conditions.${svc.name}`] !== undefined) return [];
+            if (actions.has(svc.name)) return [];
+            actions.add(svc.name);
             return albTargets(ann, svc.name).map((tg) => ({
                 route: r,
                 service: tg.serviceName,

@@ -190,7 +190,7 @@ describe("policy readers", () => {
         );
     });
 
-    it("ALB backends: only the action without conditions is live; paths without a service are skipped", () => {
+    it("ALB backends: only the action without conditions is live, once per action; paths without a service are skipped", () => {
         const action = (groups: Props[]) =>
             JSON.stringify({ type: "forward", forwardConfig: { targetGroups: groups } });
         const ing = res(TYPES.ingress, "alb", {
@@ -242,6 +242,19 @@ describe("policy readers", () => {
                         },
                     },
                     { host: "g" },
+                    // A second host on the same action: one split, counted once.
+                    {
+                        host: "regional.h",
+                        http: {
+                            paths: [
+                                {
+                                    backend: {
+                                        service: { name: "w", port: { name: "use-annotation" } },
+                                    },
+                                },
+                            ],
+                        },
+                    },
                 ],
             },
         });

@@ -421,3 +421,58 @@ describe("routing builders: nginx", () => {
         assert.deepEqual(routeObjects(i), nginxObjects(i));
     });
 });
+
+describe("routing builders: a regional stack's extra host", () => {
+    const REGIONAL = `eu-west-1.${HOST}`;
+    const withExtra = (router: Record<string, unknown>): RouteInputs => ({
+        ...inputs(router),
+        extraHosts: [REGIONAL],
+    });
+
+    it("Gateway API: a listener per host, and the route attached to both with both hostnames", () => {
+        const objects = gatewayApiObjects(withExtra({ tls: { secretName: "shop-tls" } }));
+        const listeners = (byRole(objects, "gateway").spec.listeners as any[]).map((l) => [
+            l.name,
+            l.hostname,
+        ]);
+        assert.deepEqual(listeners, [
+            ["https", HOST],
+            ["https-2", REGIONAL],
+        ]);
+        const route = byRole(objects, "route").spec as any;
+        assert.deepEqual(route.hostnames, [HOST, REGIONAL]);
+        assert.deepEqual(
+            route.parentRefs.map((p: any) => p.sectionName),
+            ["https", "https-2"],
+        );
+    });
+
+    it("ALB: the same paths and weighted action on both hosts, both in TLS", () => {
+        const [ing] = albObjects(withExtra({ kind: "alb", tls: { certificateArn: CERT } }));
+        const spec = ing.spec as any;
+        assert.deepEqual(spec.tls, [{ hosts: [HOST, REGIONAL] }]);
+        assert.deepEqual(
+            spec.rules.map((r: any) => r.host),
+            [HOST, REGIONAL],
+        );
+        assert.deepEqual(spec.rules[1].http, spec.rules[0].http);
+    });
+
+    it("nginx: primary and canary Ingresses both serve both hosts", () => {
+        for (const o of nginxObjects(withExtra({ kind: "nginx", tls: { secretName: "s" } }))) {
+            const spec = o.spec as any;
+            assert.deepEqual(
+                spec.rules.map((r: any) => r.host),
+                [HOST, REGIONAL],
+                o.role,
+            );
+            assert.deepEqual(spec.tls[0].hosts, [HOST, REGIONAL]);
+            assert.deepEqual(spec.rules[1].http, spec.rules[0].http);
+        }
+    });
+
+    it("without extra hosts, one host everywhere (the default)", () => {
+        const [ing] = albObjects(inputs({ kind: "alb", tls: { certificateArn: CERT } }));
+        assert.equal((ing.spec as any).rules.length, 1);
+    });
+});

@@ -1,6 +1,8 @@
 // A traffic shift, a promotion and a rollback must touch only routing objects, the Service
 // selectors of tcp workloads (L4 follows the stable colour), replica counts and HPA bounds, and
-// which colour's CronJob is suspended: nothing else changes, nothing is created or deleted.
+// which colour's CronJob is suspended: nothing else changes, nothing is created or deleted. The
+// AWS edges (buckets, KMS keys, pod identities' roles, policies and ServiceAccounts, the backup
+// CronJob, Route 53 records and health checks) never change at all.
 import * as assert from "assert";
 import { diffPlans, type GraphDiff } from "../scripts/lib/graphDiff";
 import type { Plan } from "../scripts/lib/plan";
@@ -21,6 +23,22 @@ const ALLOWED_FIELDS: Record<string, RegExp> = {
     "kubernetes:batch/v1:CronJob": /^spec\.suspend$/,
 };
 const DATA_TYPE = /^aws:(rds|elasticache)\//;
+const EDGE_TYPE = /^(aws:(s3|iam|kms|route53)\/|kubernetes:core\/v1:ServiceAccount$)/;
+
+/** Keys of the AWS edges in a plan: a traffic step must change none of them. */
+export function edgeKeys(plan: Plan): Set<string> {
+    return new Set(
+        plan.resources
+            .filter(
+                (r) =>
+                    EDGE_TYPE.test(r.type) ||
+                    (r.type === "kubernetes:batch/v1:CronJob" &&
+                        (r.inputs as any).metadata?.labels?.["app.kubernetes.io/component"] ===
+                            "backup"),
+            )
+            .map((r) => `${r.type}::${r.name}`),
+    );
+}
 
 /** Service keys of tcp workloads' load balancers: the only Services whose selector may move. */
 function loadBalancers(plan: Plan): Set<string> {
@@ -35,11 +53,16 @@ export function assertMinimal(
     diff: GraphDiff,
     routingChanges = true,
     lbs = new Set<string>(),
+    edges = new Set<string>(),
 ): void {
     assert.deepStrictEqual(diff.created, [], "a shift must create nothing");
     assert.deepStrictEqual(diff.deleted, [], "a shift must delete nothing");
     for (const change of diff.changed) {
         assert.doesNotMatch(change.key, DATA_TYPE, "a shift must not touch a data resource");
+        assert.ok(
+            !edges.has(change.key) && !EDGE_TYPE.test(change.type),
+            `${change.key} is an AWS edge: a shift must not change it (changed ${change.fields.join(", ")})`,
+        );
         if (ROUTING_TYPES.has(change.type)) continue;
         const allowed = ALLOWED_FIELDS[change.type];
         assert.ok(allowed, `${change.key} must not change (changed ${change.fields.join(", ")})`);
@@ -156,7 +179,12 @@ async function checkStep(
         },
         before,
     );
-    assertMinimal(diffPlans(before, after), step.routing?.(kind) ?? true, loadBalancers(before));
+    assertMinimal(
+        diffPlans(before, after),
+        step.routing?.(kind) ?? true,
+        loadBalancers(before),
+        edgeKeys(before),
+    );
 }
 
 describe("a traffic change is minimal", () => {
@@ -191,6 +219,45 @@ describe("a traffic change is minimal", () => {
         } as unknown as GraphDiff;
         assert.throws(() => assertMinimal(diff, false), /is not a tcp load balancer/);
         assert.doesNotThrow(() => assertMinimal(diff, false, new Set([key])));
+    });
+
+    it("flags a change to a backup CronJob, even the suspend flag colour CronJobs may change", () => {
+        const key = "kubernetes:batch/v1:CronJob::odavl-studio-backup-cronjob";
+        const diff = {
+            created: [],
+            deleted: [],
+            changed: [{ key, type: "kubernetes:batch/v1:CronJob", fields: ["spec.suspend"] }],
+        } as unknown as GraphDiff;
+        assert.doesNotThrow(() => assertMinimal(diff, false));
+        assert.throws(() => assertMinimal(diff, false, new Set(), new Set([key])), /AWS edge/);
+        const record = "aws:route53/record:Record::architect-api-dns-api.architect.example.com";
+        const dns = {
+            created: [],
+            deleted: [],
+            changed: [{ key: record, type: "aws:route53/record:Record", fields: ["aliases"] }],
+        } as unknown as GraphDiff;
+        assert.throws(() => assertMinimal(dns, false), /AWS edge/);
+    });
+
+    it("the examples that declare AWS edges give the invariant every edge type to hold", async () => {
+        const types = new Set<string>();
+        for (const file of EXAMPLE_STACKS) {
+            const plan = await planStack(file);
+            for (const k of edgeKeys(plan)) types.add(k.split("::")[0]);
+        }
+        for (const t of [
+            "aws:s3/bucket:Bucket",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:kms/key:Key",
+            "aws:iam/role:Role",
+            "aws:iam/rolePolicy:RolePolicy",
+            "kubernetes:core/v1:ServiceAccount",
+            "kubernetes:batch/v1:CronJob",
+            "aws:route53/record:Record",
+            "aws:route53/healthCheck:HealthCheck",
+        ]) {
+            assert.ok(types.has(t), `no example declares a ${t}`);
+        }
     });
 
     it("flags a change outside the allowed set (the check itself can fail)", async () => {

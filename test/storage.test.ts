@@ -211,6 +211,32 @@ describe("release:database.backup and release:dns rules", () => {
         );
     });
 
+    it("a backup needs release:monitoring, where its staleness alert lives", async () => {
+        assert.deepStrictEqual(
+            await configProblems("staging", (c) => {
+                c.cluster = { oidcProviderArn: PROVIDER };
+                c.buckets = { backups: {} };
+                c.database.backup = { bucket: "backups" };
+                delete c.monitoring;
+            }),
+            [
+                "release:database.backup must not be set without release:monitoring (the alert on a backup older than maxAgeHours lives in its PrometheusRule) (not set)",
+            ],
+        );
+    });
+
+    it("a bucket's env var must not collide with one its workload already sets", async () => {
+        assert.deepStrictEqual(
+            await configProblems("staging", (c) => {
+                c.cluster = { oidcProviderArn: PROVIDER };
+                c.buckets = { uploads: { access: { api: "read" }, envVar: "LOG_LEVEL" } };
+            }),
+            [
+                'release:buckets.uploads.envVar must not reuse an env var workload api already sets (LOG_LEVEL): the pod would carry it twice (got "LOG_LEVEL")',
+            ],
+        );
+    });
+
     it("pg_dump must be at least the server's major version", async () => {
         assert.deepStrictEqual(
             await configProblems("staging", (c) => {
@@ -244,6 +270,21 @@ describe("release:database.backup and release:dns rules", () => {
             [
                 "release:cluster.oidcProviderArn must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it (not set)",
                 'release:buckets.uploads.access must not grant access without release:cluster.oidcProviderArn (workloads reach buckets only through pod identities) (got {"api":"read"})',
+            ],
+        );
+    });
+
+    it("DNS needs a web workload, whose router the records point at", async () => {
+        assert.deepStrictEqual(
+            await configProblems("staging", (c) => {
+                c.dns = { zoneId: "Z0123456789ABCDEFGHIJ" };
+                for (const w of Object.values(c.workloads) as any[]) {
+                    w.kind = "worker";
+                    delete w.host;
+                }
+            }),
+            [
+                "release:dns must not be set without a web workload in release:workloads: the records point at a web workload's router (not set)",
             ],
         );
     });

@@ -29,6 +29,8 @@ export interface DnsRecordsArgs {
 export class DnsRecords extends pulumi.ComponentResource {
     public readonly healthCheck: aws.route53.HealthCheck;
     public readonly records: aws.route53.Record[];
+    /** The public hosts the records answer for. */
+    public readonly hosts: string[];
 
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:dns:DnsRecords", name, {}, opts);
@@ -41,6 +43,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         };
 
         this.records = [];
+        this.hosts = [...args.hosts];
         if (plan.regionalHost) {
             // This region's own name: what the health check resolves, never shared with a region.
             this.records.push(

@@ -79,6 +79,10 @@ export class PodIdentity extends pulumi.ComponentResource {
             );
         }
         this.roleArn = this.role.arn;
+        const given = opts?.dependsOn;
+        const outer = (
+            Array.isArray(given) ? given : given ? [given] : []
+        ) as pulumi.Input<pulumi.Resource>[];
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -97,8 +101,9 @@ export class PodIdentity extends pulumi.ComponentResource {
                 // Kubernetes API token is not needed.
                 automountServiceAccountToken: false,
             },
-            // A pod must not start before its role can grant anything.
-            { parent: this, dependsOn: this.policy ? [this.policy] : [this.role] },
+            // A pod must not start before its role can grant anything; the ServiceAccount also
+            // waits for what the component waits for (its Namespace).
+            { parent: this, dependsOn: [...outer, this.policy ?? this.role] },
         );
 
         this.registerOutputs({

@@ -107,7 +107,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
                     statements: g.statements,
                     tags: args.tags,
                 },
-                { parent: this },
+                // The ServiceAccounts wait for what the component waits for (the Namespace).
+                { parent: this, dependsOn: opts?.dependsOn },
             );
             this.access[workload] = {
                 serviceAccountName: identity.serviceAccountName,
