@@ -125,6 +125,9 @@ const metricsSchema = z
         hpaDesiredReplicas: metricName().optional(),
         hpaMinReplicas: metricName().optional(),
         hpaMaxReplicas: metricName().optional(),
+        /** kube-state-metrics CronJob series the backup staleness alert reads. */
+        cronJobLastSuccess: metricName().optional(),
+        cronJobCreated: metricName().optional(),
     })
     .prefault({});
 

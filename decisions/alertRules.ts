@@ -514,6 +514,10 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
                               namespace: input.namespace,
                               team: input.monitoring.team,
                               runbookBaseUrl: input.monitoring.runbookBaseUrl,
+                              metrics: {
+                                  lastSuccess: ctx.m.cronJobLastSuccess,
+                                  created: ctx.m.cronJobCreated,
+                              },
                           }),
                       ),
                   ),

@@ -85,6 +85,8 @@ export interface BackupAlertInputs {
     readonly maxAgeHours: number;
     readonly team: string;
     readonly runbookBaseUrl: string;
+    /** kube-state-metrics names (a stack may rename them); default the catalogue's. */
+    readonly metrics?: { readonly lastSuccess: string; readonly created: string };
 }
 
 /**
@@ -94,13 +96,15 @@ export interface BackupAlertInputs {
 export function backupAlertRule(b: BackupAlertInputs) {
     const sel = `namespace="${b.namespace}", cronjob="${b.cronJob}"`;
     const limit = b.maxAgeHours * 3600;
+    const last = b.metrics?.lastSuccess ?? "kube_cronjob_status_last_successful_time";
+    const created = b.metrics?.created ?? "kube_cronjob_created";
     return {
         alert: BACKUP_ALERT,
         expr: [
-            `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}})) > ${limit}`,
+            `(time() - max by (namespace, cronjob) (${last}{${sel}})) > ${limit}`,
             `or`,
-            `((time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}})) > ${limit}`,
-            `  unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`,
+            `((time() - max by (namespace, cronjob) (${created}{${sel}})) > ${limit}`,
+            `  unless on (namespace, cronjob) ${last}{${sel}})`,
         ].join("\n"),
         for: "10m",
         labels: { severity: "critical" as const, team: b.team },

@@ -193,6 +193,18 @@ export const METRICS = {
         type: "gauge",
         help: "maxReplicas of an HPA.",
     },
+    cronJobLastSuccess: {
+        name: "kube_cronjob_status_last_successful_time",
+        source: "kube-state-metrics",
+        type: "gauge",
+        help: "Unix time a CronJob's last Job succeeded (backup staleness; kube-state-metrics 2.3+).",
+    },
+    cronJobCreated: {
+        name: "kube_cronjob_created",
+        source: "kube-state-metrics",
+        type: "gauge",
+        help: "Unix time a CronJob was created (a backup that never succeeded).",
+    },
     // postgres_exporter (one Deployment per DB instance).
     pgUp: {
         name: "pg_up",

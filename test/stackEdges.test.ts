@@ -203,6 +203,16 @@ describe("stack edges: database backups", () => {
         assert.doesNotMatch(JSON.stringify(ofType(plan, T.rule)), new RegExp(BACKUP_ALERT));
     });
 
+    it("the alert reads the kube-state-metrics names the stack renames", async () => {
+        const plan = await planStack(NOTEVAULT, (c) => {
+            c.monitoring.metrics = { cronJobLastSuccess: "ksm_cronjob_last_success" };
+        });
+        const text = JSON.stringify(ofType(plan, T.rule));
+        assert.match(text, /ksm_cronjob_last_success\{/);
+        assert.doesNotMatch(text, /kube_cronjob_status_last_successful_time/);
+        assert.match(text, /kube_cronjob_created\{/);
+    });
+
     it("the alert follows release:database.backup.maxAgeHours", async () => {
         const plan = await planStack(NOTEVAULT, (c) => (c.database.backup.maxAgeHours = 30));
         assert.match(JSON.stringify(ofType(plan, T.rule)), /> 108000\b/);
