@@ -24,7 +24,8 @@ export interface AlertingArgs {
     readonly exporters?: readonly string[];
     /**
      * Further HTTP workloads of the release to scrape (their Services' `app.kubernetes.io/name` and
-     * metrics path), each with its own ServiceMonitor; the rules watch `rules.appName`. Default none.
+     * metrics path), each with its own ServiceMonitor; `rules.webJobs` decides what the rules
+     * watch. Default none.
      */
     readonly workloads?: readonly { readonly name: string; readonly metricsPath: string }[];
     /**
