@@ -12,7 +12,7 @@ import { PreviousReleaseState } from "./components/traffic/previousRelease";
 import { TcpLoadBalancer } from "./components/traffic/tcpLoadBalancer";
 import { TrafficRouter } from "./components/traffic/trafficRouter";
 import {
-    COLORS,
+    deployedColors,
     ConfigError,
     isScalable,
     loadStackConfig,
@@ -46,10 +46,7 @@ const migrator =
     webWorkloads[0] ??
     workloads[0];
 /** Deployed colours and their versions; a colour without a version is not deployed at all. */
-const deployed = COLORS.flatMap((color) => {
-    const spec = cfg.colors[color];
-    return spec ? [{ color, version: spec.version }] : [];
-});
+const deployed = deployedColors(cfg.colors);
 
 // The rules, the PrometheusRule and the dashboard are named after the first web workload (or the
 // first workload); the HTTP alerts watch every web workload and the pod alerts every scalable one.

@@ -245,6 +245,23 @@ export const colorsSchema = z
     })
     .prefault({});
 
+/** A deployed colour and the version it runs. */
+export interface DeployedColor {
+    readonly color: Color;
+    readonly version: string;
+}
+
+/**
+ * The deployed colours, in blue, green order, with their versions: a colour without a version is
+ * not deployed at all. The one place a colour's version is read from the config.
+ */
+export function deployedColors(colors: z.output<typeof colorsSchema>): DeployedColor[] {
+    return COLORS.flatMap((color) => {
+        const spec = colors[color];
+        return spec ? [{ color, version: spec.version }] : [];
+    });
+}
+
 export const trafficSchema = z.strictObject({
     /** The colour serving production (Argo Rollouts' "stable"). */
     stable: oneOf(COLORS),

@@ -3,7 +3,7 @@
 // clear of the change window (02:00–04:00): pg_dump's table locks would stall a migration.
 import { z } from "zod";
 import { bool, image, imageVersion, int, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 /** pg_dump 17 reads every server version the schema allows (16+). */
 export const PG_DUMP_IMAGE = "docker.io/library/postgres:17.6-alpine";
@@ -95,8 +95,6 @@ export function backupProblems(cfg: any): Issue[] {
 
 export const backupRules: CrossFieldRule[] = [
     function databaseBackup(cfg, ctx) {
-        for (const p of backupProblems(cfg)) {
-            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
-        }
+        reportIssues(ctx, backupProblems(cfg));
     },
 ];

@@ -26,7 +26,7 @@ import {
 } from "./windows";
 import { backupSchema } from "./backup";
 import { bool, image, int, oneOf, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 /** PostgreSQL floor (CL-35: 15+, 16+ preferred, so 16 is the default); the policy pack's rds-engine-version default matches. */
 export const POSTGRES_MIN_MAJOR = 15;
@@ -426,8 +426,6 @@ export function dataProblems(cfg: any): Issue[] {
 
 export const dataRules: CrossFieldRule[] = [
     function dataTier(cfg, ctx) {
-        for (const p of dataProblems(cfg)) {
-            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
-        }
+        reportIssues(ctx, dataProblems(cfg));
     },
 ];

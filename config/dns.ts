@@ -3,7 +3,7 @@
 // own one latency or geolocation record for the shared host, told apart by a set identifier.
 import { z } from "zod";
 import { httpPath, int, oneOf, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 export const DNS_ROUTING = ["simple", "latency", "geolocation"] as const;
 export const CONTINENTS = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"] as const;
@@ -114,8 +114,6 @@ export function dnsProblems(cfg: any): Issue[] {
 
 export const dnsRules: CrossFieldRule[] = [
     function dnsRouting(cfg, ctx) {
-        for (const p of dnsProblems(cfg)) {
-            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
-        }
+        reportIssues(ctx, dnsProblems(cfg));
     },
 ];

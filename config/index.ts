@@ -24,7 +24,7 @@ import { plaintextCredentialMessage, plaintextCredentials } from "./credentials"
 import { namespaceProblem } from "./namespaces";
 import { escapeText } from "./text";
 import { checkedSplit } from "./traffic";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 /** The Pulumi project name, which is also the config namespace (`release:<key>`). */
 export const CONFIG_NAMESPACE = "release";
@@ -39,92 +39,102 @@ const appRules: CrossFieldRule[] = [
         const { stable, weights } = split;
         for (const color of COLORS) {
             if (weights[color] > 0 && !cfg.colors[color]) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["colors", color, "version"],
-                    input: undefined,
-                    message: `must be set because ${color} receives ${weights[color]} % of traffic`,
-                });
+                reportIssues(ctx, [
+                    {
+                        path: ["colors", color, "version"],
+                        input: undefined,
+                        message: `must be set because ${color} receives ${weights[color]} % of traffic`,
+                    },
+                ]);
             }
         }
         if (!cfg.colors[stable]) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["colors", stable, "version"],
-                input: undefined,
-                message: `must be set because ${stable} is release:traffic.stable`,
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["colors", stable, "version"],
+                    input: undefined,
+                    message: `must be set because ${stable} is release:traffic.stable`,
+                },
+            ]);
         }
     },
     function routerTls(cfg, ctx) {
         const r = cfg.router;
         if (r.kind === "alb" && !r.tls.certificateArn) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["router", "tls", "certificateArn"],
-                input: undefined,
-                message: "must be set when release:router.kind is alb (TLS terminates at the ALB)",
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["router", "tls", "certificateArn"],
+                    input: undefined,
+                    message:
+                        "must be set when release:router.kind is alb (TLS terminates at the ALB)",
+                },
+            ]);
         }
         if (
             (r.kind === "nginx" || (r.kind === "gateway-api" && r.gateway.create)) &&
             !r.tls.secretName
         ) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["router", "tls", "secretName"],
-                input: undefined,
-                message: `must be set when release:router.kind is ${r.kind} (the TLS certificate Secret)`,
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["router", "tls", "secretName"],
+                    input: undefined,
+                    message: `must be set when release:router.kind is ${r.kind} (the TLS certificate Secret)`,
+                },
+            ]);
         }
         if (r.kind === "gateway-api" && !r.gateway.create && !r.gateway.name) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["router", "gateway", "name"],
-                input: undefined,
-                message:
-                    "must name the existing Gateway when release:router.gateway.create is false",
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["router", "gateway", "name"],
+                    input: undefined,
+                    message:
+                        "must name the existing Gateway when release:router.gateway.create is false",
+                },
+            ]);
         }
     },
 ];
 
-export const stackConfigSchema = z
-    .strictObject({
-        /** Guardrail level: prod turns on protect, deletion protection, HA and mandatory policies. */
-        stage: oneOf(STAGES),
-        app: appSchema,
-        autoscaling: autoscalingSchema,
-        workloads: workloadsSchema,
-        colors: colorsSchema,
-        traffic: trafficSchema,
-        router: routerSchema,
-        appSecrets: appSecretsSchema,
-        ...dataSections,
-        ...monitoringSections,
-        /** Where `npm run release` posts each step, rollback and promotion as JSON; set it --secret. */
-        notifyWebhook: webhookUrl().optional(),
-        ...identitySections,
-        ...storageSections,
-        ...dnsSections,
-    })
-    .superRefine((cfg, ctx) => {
-        const rules = [
-            ...appRules,
-            ...workloadRules,
-            ...dataRules,
-            ...monitoringRules,
-            ...progressionRules,
-            ...storageRules,
-            ...dnsRules,
-            ...backupRules,
-        ];
-        for (const rule of rules) rule(cfg, ctx);
-    });
+/** Every section, before the rules across them. */
+const stackConfigShape = z.strictObject({
+    /** Guardrail level: prod turns on protect, deletion protection, HA and mandatory policies. */
+    stage: oneOf(STAGES),
+    app: appSchema,
+    autoscaling: autoscalingSchema,
+    workloads: workloadsSchema,
+    colors: colorsSchema,
+    traffic: trafficSchema,
+    router: routerSchema,
+    appSecrets: appSecretsSchema,
+    ...dataSections,
+    ...monitoringSections,
+    /** Where `npm run release` posts each step, rollback and promotion as JSON; set it --secret. */
+    notifyWebhook: webhookUrl().optional(),
+    ...identitySections,
+    ...storageSections,
+    ...dnsSections,
+});
+
+/** The config as the cross-field rules see it: every section parsed, defaults applied. */
+export type ParsedConfig = z.output<typeof stackConfigShape>;
+
+export const stackConfigSchema = stackConfigShape.superRefine((cfg, ctx) => {
+    const rules = [
+        ...appRules,
+        ...workloadRules,
+        ...dataRules,
+        ...monitoringRules,
+        ...progressionRules,
+        ...storageRules,
+        ...dnsRules,
+        ...backupRules,
+    ];
+    for (const rule of rules) rule(cfg, ctx);
+});
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type { Color } from "./app";
-export { COLORS } from "./app";
+export { COLORS, deployedColors, type DeployedColor } from "./app";
 export {
     resolveWorkloads,
     workloadImage,

@@ -3,7 +3,7 @@
 // and the canary comparison. Defaults are the strictest production runbook's unless noted; stacks tune.
 import { z } from "zod";
 import { memoryQuantity, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 /** A number in [min, max] (fractions allowed); every failure mode gets the same message. */
 function num(min: number, max: number, unit = "") {
@@ -347,29 +347,32 @@ function issue(
     input: unknown,
     message: string,
 ): void {
-    ctx.addIssue({ code: "custom", path: ["monitoring", ...path], input, message });
+    reportIssues(ctx, [{ path: ["monitoring", ...path], input, message }]);
 }
 
 export const monitoringRules: CrossFieldRule[] = [
     function cloudwatchExporterIdentity(cfg, ctx) {
         if ((cfg.database || cfg.cache) && !cfg.cluster) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["cluster", "oidcProviderArn"],
-                input: undefined,
-                message:
-                    "must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it",
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["cluster", "oidcProviderArn"],
+                    input: undefined,
+                    message:
+                        "must be set when release:database or release:cache is set: the CloudWatch exporter behind the storage and cache-memory alerts runs under a pod identity that trusts it",
+                },
+            ]);
         }
     },
     function monitoringRequiredInProd(cfg, ctx) {
         if (cfg.stage === "prod" && !cfg.monitoring) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["monitoring"],
-                input: undefined,
-                message: "must be set in prod: alerts and dashboards are part of a release (CL-14)",
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["monitoring"],
+                    input: undefined,
+                    message:
+                        "must be set in prod: alerts and dashboards are part of a release (CL-14)",
+                },
+            ]);
         }
     },
     function extraAlertNames(cfg, ctx) {

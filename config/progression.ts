@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { promDuration } from "./monitoring";
 import { httpPath, image, int, oneOf, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 export interface TrafficStep {
     /** Canary weight in percent at this step. */
@@ -139,23 +139,25 @@ export const progressionRules: CrossFieldRule[] = [
         if (!steps) return;
         for (let i = 1; i < steps.length; i++) {
             if (steps[i].weight <= steps[i - 1].weight) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["traffic", "steps", i, "weight"],
-                    input: steps[i].weight,
-                    message: `must be above the previous step's weight (${steps[i - 1].weight}): steps must strictly increase`,
-                });
+                reportIssues(ctx, [
+                    {
+                        path: ["traffic", "steps", i, "weight"],
+                        input: steps[i].weight,
+                        message: `must be above the previous step's weight (${steps[i - 1].weight}): steps must strictly increase`,
+                    },
+                ]);
             }
         }
         const last = steps[steps.length - 1];
         if (last && last.weight !== 100) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["traffic", "steps", steps.length - 1, "weight"],
-                input: last.weight,
-                message:
-                    "must be 100: the last step sends all traffic to the canary before promotion",
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["traffic", "steps", steps.length - 1, "weight"],
+                    input: last.weight,
+                    message:
+                        "must be 100: the last step sends all traffic to the canary before promotion",
+                },
+            ]);
         }
     },
     function canaryWeightOnAStep(cfg, ctx) {
@@ -163,22 +165,24 @@ export const progressionRules: CrossFieldRule[] = [
         const weight = cfg.traffic.canaryWeight as number;
         const steps = trafficSteps(cfg);
         if (weight === 0 || steps.some((s) => s.weight === weight)) return;
-        ctx.addIssue({
-            code: "custom",
-            path: ["traffic", "canaryWeight"],
-            input: weight,
-            message: `must be 0 or one of release:traffic.steps (${steps.map((s) => s.weight).join(", ")}) in prod: traffic moves step by step (CL-29)`,
-        });
+        reportIssues(ctx, [
+            {
+                path: ["traffic", "canaryWeight"],
+                input: weight,
+                message: `must be 0 or one of release:traffic.steps (${steps.map((s) => s.weight).join(", ")}) in prod: traffic moves step by step (CL-29)`,
+            },
+        ]);
     },
     function windowNotEmpty(cfg, ctx) {
         const w = cfg.traffic?.changeWindow as ChangeWindow | undefined;
         if (w && w.start === w.end) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["traffic", "changeWindow", "end"],
-                input: w.end,
-                message: `must differ from release:traffic.changeWindow.start (${w.start})`,
-            });
+            reportIssues(ctx, [
+                {
+                    path: ["traffic", "changeWindow", "end"],
+                    input: w.end,
+                    message: `must differ from release:traffic.changeWindow.start (${w.start})`,
+                },
+            ]);
         }
     },
 ];

@@ -3,7 +3,7 @@
 // bucket that denies plain HTTP. Workloads reach a bucket only through their pod identity.
 import { z } from "zod";
 import { bool, dnsLabel, envName, int, oneOf, pattern } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 export const BUCKET_ENCRYPTIONS = ["sse-kms", "sse-s3"] as const;
 export const BUCKET_ACCESS = ["read", "read-write"] as const;
@@ -270,8 +270,6 @@ export function bucketEnvVar(key: string): string {
 
 export const storageRules: CrossFieldRule[] = [
     function storage(cfg, ctx) {
-        for (const p of storageProblems(cfg)) {
-            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
-        }
+        reportIssues(ctx, storageProblems(cfg));
     },
 ];

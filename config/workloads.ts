@@ -26,7 +26,7 @@ import {
     oneOf,
     pattern,
 } from "./rules";
-import type { CrossFieldRule } from "./types";
+import { reportIssues, type CrossFieldRule } from "./types";
 
 export const WORKLOAD_KINDS = ["web", "tcp", "worker", "cron"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -505,8 +505,6 @@ function envNameClashes(
 export const workloadRules: CrossFieldRule[] = [
     function workloads(cfg, ctx) {
         if (!cfg.workloads) return;
-        for (const p of workloadProblems(cfg)) {
-            ctx.addIssue({ code: "custom", path: p.path, input: p.input, message: p.message });
-        }
+        reportIssues(ctx, workloadProblems(cfg));
     },
 ];

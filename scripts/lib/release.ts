@@ -2,7 +2,7 @@
 // weight, bring the stack up at each, analyse the canary against Prometheus through the step's
 // pause, roll back on an unhealthy verdict, hold on an inconclusive one, promote after the last.
 // The stack config is the only state: a rerun continues from the weight the stack is at.
-import type { StackConfig } from "../../config";
+import { deployedColors, type StackConfig } from "../../config";
 import { durationSeconds } from "../../config/monitoring";
 import { trafficSteps, type TrafficStep } from "../../config/progression";
 import { formatTable } from "../../decisions/analysis";
@@ -122,8 +122,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<number> {
             line(`warning: the notification webhook failed (${(e as Error).message}); continuing`);
         }
     };
-    if (!cfg.colors[canary as "blue" | "green"]) {
-        line(`nothing to release: release:colors.${canary}.image is not set`);
+    if (!deployedColors(cfg.colors).some((d) => d.color === canary)) {
+        line(`nothing to release: release:colors.${canary}.version is not set`);
         return RELEASE_EXIT.usage;
     }
     const { next, current } = resumePoint(steps, weight);
