@@ -14,7 +14,6 @@ import {
     isKubernetesObject,
     manifestOf,
     planProgram,
-    REPO_ROOT,
     type Plan,
     type PreviousState,
 } from "./lib/plan";
@@ -30,7 +29,13 @@ import {
     type Violation,
 } from "./lib/policyRunner";
 import { writeRulesFile } from "./lib/rulesFile";
-import { loadStackInput, planRequest, StackFileError, type StackInput } from "./lib/stackFile";
+import {
+    defaultOutDir,
+    loadStackInput,
+    planRequest,
+    StackFileError,
+    type StackInput,
+} from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
 /** Command-line options; each flag is one entry in FLAGS below. */
@@ -175,7 +180,7 @@ async function main(): Promise<number> {
     const doc: PlanDocument = { ...plan, violations: policyRun.violations };
     if (hasMandatory(policyRun)) exitCode = EXIT_POLICY;
 
-    const outDir = path.resolve(args.out ?? path.join(REPO_ROOT, "out", input.stack));
+    const outDir = path.resolve(args.out ?? defaultOutDir(input.file, input.stack));
     const written = writeOutDir(outDir, doc);
     const rulesFile = writeRulesFile(outDir, plan);
 

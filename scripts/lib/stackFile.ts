@@ -89,6 +89,17 @@ export function stackFileProblems(
     return problems;
 }
 
+/**
+ * Where a plan writes by default: out/<stack>/ for the repository's own stack files, and
+ * out/<folder>/<stack>/ for one elsewhere in the tree (examples/notevault/Pulumi.prod.yaml →
+ * out/examples/notevault/prod/), so two stack files named "prod" never overwrite each other's plan.
+ */
+export function defaultOutDir(file: string, stack: string, root = REPO_ROOT): string {
+    const dir = path.relative(root, path.dirname(path.resolve(file)));
+    const inside = dir !== "" && !dir.startsWith("..") && !path.isAbsolute(dir);
+    return inside ? path.join(root, "out", dir, stack) : path.join(root, "out", stack);
+}
+
 /** `staging` reads Pulumi.staging.yaml; anything with a slash or .yaml suffix is a path. */
 export function resolveStackFile(arg: string, root = REPO_ROOT): { stack: string; file: string } {
     if (arg.includes("/") || /\.ya?ml$/.test(arg)) {
