@@ -17,6 +17,7 @@ import {
     loadBalancerServiceObject,
     pdbObject,
 } from "../decisions/workloadObjects";
+import { WRITES_ANNOTATION } from "../decisions/writes";
 
 function workload(spec: Record<string, unknown>): Workload {
     const cfg = parseStackConfig({
@@ -191,5 +192,79 @@ describe("workload objects, whole", () => {
         const t = TCP({ loadBalancer: { sourceRanges: ["10.0.0.0/8"] } });
         const spec = loadBalancerServiceObject(t, "blue", "shop").spec as Record<string, unknown>;
         assert.deepStrictEqual(spec.loadBalancerSourceRanges, ["10.0.0.0/8"]);
+    });
+
+    it("a Deployment with writes stopped says so in an annotation, for the policy pack", () => {
+        const w = WEB();
+        const d = deploymentObject(pod(w), 0, true);
+        assert.deepStrictEqual(d.metadata, {
+            ...meta(w),
+            annotations: { [WRITES_ANNOTATION]: "stopped" },
+        });
+        assert.deepStrictEqual(deploymentObject(pod(w), 0, false).metadata, meta(w));
+    });
+});
+
+describe("pod template, the fields around the app's own settings", () => {
+    const spreadOver = (w: Workload, zone: string) => [
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: zone,
+            labelSelector: { matchLabels: selectorLabels(w, "green") },
+        },
+        {
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selectorLabels(w, "green") },
+        },
+    ];
+
+    it("a web pod: one app container on its http port, draining before it stops, with a writable /tmp", () => {
+        const w = WEB();
+        const t = podTemplate(pod(w));
+        const [c] = t.spec.containers as Record<string, unknown>[];
+        assert.deepStrictEqual(
+            [c.name, c.imagePullPolicy, c.ports, c.lifecycle, c.volumeMounts, "command" in c],
+            [
+                "app",
+                "IfNotPresent",
+                [{ name: "http", containerPort: w.port }],
+                { preStop: { sleep: { seconds: 15 } } },
+                [{ name: "tmp", mountPath: "/tmp" }],
+                false,
+            ],
+        );
+        assert.deepStrictEqual(t.spec.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
+        assert.strictEqual(t.spec.automountServiceAccountToken, false);
+        assert.deepStrictEqual(
+            (t.spec as Record<string, unknown>).topologySpreadConstraints,
+            spreadOver(w, "ScheduleAnyway"),
+        );
+        assert.ok(!("restartPolicy" in t.spec));
+    });
+
+    it("spreads over zones strictly only when asked", () => {
+        const w = WEB();
+        const t = podTemplate({ ...pod(w), strictZoneSpread: true });
+        assert.deepStrictEqual(
+            (t.spec as Record<string, unknown>).topologySpreadConstraints,
+            spreadOver(w, "DoNotSchedule"),
+        );
+    });
+
+    it("a tcp pod listens on its tcp port; a cron pod has no port, no drain and never restarts", () => {
+        const [tc] = podTemplate(pod(TCP())).spec.containers as Record<string, unknown>[];
+        assert.deepStrictEqual(tc.ports, [{ name: "tcp", containerPort: 1935 }]);
+        const cron = workload({ kind: "cron", schedule: "0 3 * * *", command: ["./cleanup"] });
+        const t = podTemplate(pod(cron));
+        const [cc] = t.spec.containers as Record<string, unknown>[];
+        assert.deepStrictEqual(
+            [cc.command, "ports" in cc, "lifecycle" in cc],
+            [["./cleanup"], false, false],
+        );
+        assert.strictEqual((t.spec as Record<string, unknown>).restartPolicy, "Never");
+        assert.ok(!("topologySpreadConstraints" in t.spec));
     });
 });
