@@ -63,9 +63,10 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         files: /^decisions\/storage\.ts$/,
         tests: ["test/storage.test.ts", "test/storage.decisions.test.ts"],
     },
+    { files: /^decisions\/metricsCatalogue\.ts$/, tests: ["test/metricsCatalogue.test.ts"] },
     {
-        files: /^decisions\/(metricsCatalogue|cloudwatchExporter)\.ts$/,
-        tests: ["test/metricsCatalogue.test.ts"],
+        files: /^decisions\/cloudwatchExporter\.ts$/,
+        tests: ["test/metricsCatalogue.test.ts", "test/cloudwatchExporter.decisions.test.ts"],
     },
     {
         files: /^decisions\/changeWindow\.ts$/,
