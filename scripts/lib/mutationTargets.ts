@@ -42,6 +42,7 @@ export const TESTS_FOR: readonly MutationTarget[] = [
             "test/policies.storage.test.ts",
             "test/policies.storage.edges.test.ts",
             "test/policies.identity.edges.test.ts",
+            "test/routes.previews.test.ts",
         ],
     },
     { files: /^decisions\/routing\.ts$/, tests: ["test/routing.fields.test.ts"] },
