@@ -172,8 +172,8 @@ export const databaseSchema = z.strictObject({
 export const cacheSchema = z.strictObject({
     /** ElastiCache replication group id (1–40 characters). */
     replicationGroupId: pattern(
-        /^(?=.{1,40}$)[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$/,
-        "1–40 lowercase letters, digits and single hyphens, starting with a letter",
+        /^(?=.{1,40}$)[a-z]([a-z0-9]|-(?!-))*(?<!-)$/,
+        "1–40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
     ),
     engineVersion: engineVersion(REDIS_MIN_MAJOR, "Redis").default("7.1"),
     nodeType: pattern(

@@ -50,12 +50,14 @@ function forWorkloads(check: WorkloadCheck, longRunningOnly = false): ResourceVa
 /** True when the image names a digest, or a tag other than `latest`. */
 export function isPinnedImage(image: string | undefined): boolean {
     if (!image) return false;
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+    // A digest pins on its own, but only a whole one: the kubelet refuses `@sha256:abc`.
+    const at = image.indexOf("@");
+    if (at >= 0) return /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/.test(image.slice(at + 1));
     const lastSlash = image.lastIndexOf("/");
     const colon = image.indexOf(":", lastSlash + 1);
     if (colon < 0) return false;
     const tag = image.slice(colon + 1);
-    return tag !== "" && tag !== "latest";
+    return /^\w[\w.-]{0,127}$/.test(tag) && tag !== "latest";
 }
 
 export const imagePinned: ResourceValidationPolicy = {

@@ -32,6 +32,18 @@ const cases: Case[] = [
         "release:database.backupRetentionDays must be an integer 0–35 (got 36)",
     ],
     [
+        "ElastiCache id ending with a hyphen",
+        "prod",
+        (c) => (c.cache.replicationGroupId = "n-"),
+        'release:cache.replicationGroupId must be 1–40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "n-")',
+    ],
+    [
+        "ElastiCache id of 41 characters",
+        "prod",
+        (c) => (c.cache.replicationGroupId = "n".repeat(41)),
+        `release:cache.replicationGroupId must be 1–40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "${"n".repeat(41)}")`,
+    ],
+    [
         "snapshot id with dots (as runbook 002 writes it; RDS rejects dots)",
         "prod",
         (c) => (c.database.restoreFromSnapshot = "nova-prod-pre-deploy-v1.2.4"),

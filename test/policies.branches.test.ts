@@ -829,6 +829,8 @@ describe("policy branches: Kubernetes workload policies", () => {
             "app:v1",
             "registry.example.com:5000/team/app:1.2.3",
             `app@sha256:${"a".repeat(64)}`,
+            `registry.example.com:5000/app:v1@sha256:${"0".repeat(64)}`,
+            `app@sha512:${"b".repeat(128)}`,
         ];
         const unpinned = [
             undefined,
@@ -838,6 +840,15 @@ describe("policy branches: Kubernetes workload policies", () => {
             "app:latest",
             "registry.example.com:5000/team/app",
             "registry.example.com:5000/app:latest",
+            // A digest must be whole: the kubelet refuses a short or upper-case one.
+            "app@sha256:abc",
+            `app:v1@sha256:${"a".repeat(63)}`,
+            `app@sha256:${"A".repeat(64)}`,
+            "app@",
+            // A tag must be a tag: 1–128 word characters, dots and dashes, not starting with either.
+            "app:-v1",
+            "app:v1 ",
+            `app:${"a".repeat(129)}`,
         ];
         for (const i of pinned) assert.equal(k8s.isPinnedImage(i), true, i);
         for (const i of unpinned) assert.equal(k8s.isPinnedImage(i), false, String(i));

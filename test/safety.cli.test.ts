@@ -69,7 +69,7 @@ const CONFIG_CASES: Case[] = [
     {
         name: "ElastiCache id with upper case",
         edit: (c) => (c["release:cache"].replicationGroupId = "Nova-Prod"),
-        expect: 'release:cache.replicationGroupId must be 1–40 lowercase letters, digits and single hyphens, starting with a letter (got "Nova-Prod")',
+        expect: 'release:cache.replicationGroupId must be 1–40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (got "Nova-Prod")',
     },
     // Messages.
     {
@@ -157,6 +157,10 @@ const VALID_EDITS: [string, (c: Config) => void][] = [
     [
         "a registry with a port",
         (c) => (c["release:app"].repository = "registry.example.com:5000/nova/user-service"),
+    ],
+    [
+        "a one-letter ElastiCache id (AWS allows 1–40)",
+        (c) => (c["release:cache"].replicationGroupId = "n"),
     ],
     ["fractional quantities", (c) => (c["release:app"].resources.limits.memory = "0.5Gi")],
     [
