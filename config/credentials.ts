@@ -38,7 +38,8 @@ const isSecure = (v: unknown) =>
 /**
  * Settings whose values are names, not credentials: the env var names of a workload's data
  * contract (`data.redis.password: REDIS_PASSWORD`), the injected env names, and the list of
- * `appSecrets` keys a workload mounts (`workloads.<key>.secrets`).
+ * `appSecrets` keys a workload mounts (`workloads.<key>.secretKeys`, and its old name `secrets`,
+ * which the schema refuses with the new name rather than as a credential).
  */
 function namesACredential(path: string[]): boolean {
     const inApp = path[0] === "app" || path[0] === "workloads";
@@ -46,7 +47,7 @@ function namesACredential(path: string[]): boolean {
     const at = path.indexOf("data");
     if (at >= 0 && ["database", "redis"].includes(path[at + 1])) return true;
     if (path.includes("envNames")) return true;
-    return path[0] === "workloads" && path[2] === "secrets";
+    return path[0] === "workloads" && (path[2] === "secretKeys" || path[2] === "secrets");
 }
 
 function walk(

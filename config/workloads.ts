@@ -76,7 +76,14 @@ export const workloadSchema = z.strictObject({
     /** Merged over release:app.env; the workload's value wins. */
     env: plainEnv().optional(),
     /** Names from release:appSecrets this workload gets; default all of them. */
-    secrets: z.array(envName()).optional(),
+    secretKeys: z.array(envName()).optional(),
+    /** The old name of secretKeys, refused with a message that names the new one. */
+    secrets: z
+        .unknown()
+        .refine(() => false, {
+            error: "must be renamed to secretKeys (the list of release:appSecrets keys this workload mounts)",
+        })
+        .optional(),
     corsOrigins: z.array(z.string({ error: "must be a string" })).optional(),
     terminationGracePeriodSeconds: int(1, 3600).optional(),
     preStopSleepSeconds: int(0, 300).optional(),
@@ -202,7 +209,7 @@ export interface Workload {
     };
     readonly env: Record<string, string>;
     /** release:appSecrets names this workload gets; undefined = all of them. */
-    readonly secrets?: string[];
+    readonly secretKeys?: string[];
     readonly corsOrigins: string[];
     readonly terminationGracePeriodSeconds: number;
     readonly preStopSleepSeconds: number;
@@ -297,7 +304,7 @@ export function resolveWorkloads(cfg: Cfg): Workload[] {
                 limits: { ...app.resources.limits, ...defined(w.resources?.limits) },
             },
             env: { ...app.env, ...(w.env ?? {}) },
-            secrets: w.secrets,
+            secretKeys: w.secretKeys,
             corsOrigins: w.corsOrigins ?? (w.kind === "web" ? app.corsOrigins : []),
             terminationGracePeriodSeconds:
                 w.terminationGracePeriodSeconds ?? app.terminationGracePeriodSeconds,
@@ -446,9 +453,9 @@ export function workloadProblems(cfg: Cfg): Issue[] {
                 );
             }
         }
-        for (const s of w.secrets ?? []) {
+        for (const s of w.secretKeys ?? []) {
             if (!(s in (cfg.appSecrets ?? {}))) {
-                add(at("secrets"), s, "must name keys of release:appSecrets");
+                add(at("secretKeys"), s, "must name keys of release:appSecrets");
             }
         }
         if (src.data?.database && !cfg.database && src.data.database.enabled !== false) {

@@ -151,9 +151,9 @@ export function plainEnv(i: PodInputs): EnvVar[] {
 function secretEnv(i: PodInputs): { env: EnvVar[]; envFrom: { secretRef: { name: string } }[] } {
     const app = i.secrets?.app;
     if (!app) return { env: [], envFrom: [] };
-    if (i.workload.secrets === undefined)
+    if (i.workload.secretKeys === undefined)
         return { env: [], envFrom: [{ secretRef: { name: app.name } }] };
-    return { env: i.workload.secrets.map((k) => fromSecret(k, app.name, k)), envFrom: [] };
+    return { env: i.workload.secretKeys.map((k) => fromSecret(k, app.name, k)), envFrom: [] };
 }
 
 function probes(w: Workload) {

@@ -12,7 +12,7 @@ describe("plaintext credentials in a stack file", () => {
             app: { data: { redis: { password: "REDIS_PASSWORD" } }, envNames: { port: "PORT" } },
             workloads: {
                 api: {
-                    secrets: ["JWT_SECRET", "STRIPE_API_KEY"],
+                    secretKeys: ["JWT_SECRET", "STRIPE_API_KEY"],
                     data: { database: { password: "DB_PASSWORD" }, redis: { password: "RP" } },
                 },
             },

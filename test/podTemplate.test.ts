@@ -198,7 +198,7 @@ describe("workload pod template (pure)", () => {
         const some = podTemplate(
             pod(
                 workload(
-                    { kind: "cron", schedule: "0 3 * * *", secrets: ["SMTP_PASSWORD"] },
+                    { kind: "cron", schedule: "0 3 * * *", secretKeys: ["SMTP_PASSWORD"] },
                     { appSecrets },
                 ),
                 {

@@ -112,8 +112,13 @@ describe("workloads config", () => {
         ],
         [
             "a secret the stack does not have",
+            (c) => (c.workloads.web.secretKeys = ["JWT_SECRET"]),
+            'release:workloads.web.secretKeys must name keys of release:appSecrets (got "JWT_SECRET")',
+        ],
+        [
+            "the old name of secretKeys",
             (c) => (c.workloads.web.secrets = ["JWT_SECRET"]),
-            'release:workloads.web.secrets must name keys of release:appSecrets (got "JWT_SECRET")',
+            'release:workloads.web.secrets must be renamed to secretKeys (the list of release:appSecrets keys this workload mounts) (got ["JWT_SECRET"])',
         ],
         [
             "a database contract without a database",
