@@ -10,6 +10,9 @@ import { reviewPlans, renderText } from "../scripts/lib/planDiff";
 import { resourceKey } from "../scripts/lib/plan";
 import { describeWrites } from "../scripts/lib/summary";
 import { runPolicies, hasMandatory } from "../scripts/lib/policyRunner";
+import { RELEASE_EXIT, runRelease, type StepExecutor } from "../scripts/lib/release";
+import { editedStackConfig } from "../scripts/lib/stackEdit";
+import { parseStackConfig } from "../config";
 import { byType, configProblems, inputs, one, planStack, type ConfigEdit } from "./helpers";
 
 const INSTANCE = "aws:rds/instance:Instance";
@@ -244,5 +247,27 @@ describe("restore stops writes first: the plan", function () {
         assert.strictEqual(inputs(blue).metadata.annotations, undefined);
         assert.strictEqual(byType(plan, HPA).length, 2);
         assert.strictEqual((plan.outputs.database as { identifier: string }).identifier, RESTORED);
+    });
+});
+
+describe("restore stops writes first: the release loop", () => {
+    it("refuses to start while writes are stopped, before it changes anything", async () => {
+        const { config } = editedStackConfig("prod", (c) => (c.data = { writes: "stopped" }));
+        const short = Object.entries(config)
+            .filter(([k]) => k.startsWith("release:"))
+            .map(([k, v]) => [k.slice("release:".length), v]);
+        const cfg = parseStackConfig(Object.fromEntries(short));
+        const applied: unknown[] = [];
+        const executor: StepExecutor = {
+            description: "test",
+            readConfig: async () => cfg,
+            apply: async (change) => void applied.push(change),
+            webhook: async () => undefined,
+        };
+        const log: string[] = [];
+        const code = await runRelease({ stack: "prod", executor, log: (l) => log.push(l) });
+        assert.strictEqual(code, RELEASE_EXIT.usage);
+        assert.deepStrictEqual(applied, []);
+        assert.match(log.join("\n"), /refused to start: release:data\.writes is stopped/);
     });
 });

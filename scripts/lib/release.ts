@@ -126,6 +126,12 @@ export async function runRelease(opts: ReleaseOptions): Promise<number> {
         line(`nothing to release: release:colors.${canary}.version is not set`);
         return RELEASE_EXIT.usage;
     }
+    if (cfg.data.writes === "stopped") {
+        line(
+            "refused to start: release:data.writes is stopped (a restore is under way), so every colour runs 0 pods and no step could be analysed; resume writes first (docs/data-and-recovery.md)",
+        );
+        return RELEASE_EXIT.usage;
+    }
     const { next, current } = resumePoint(steps, weight);
     const plan = steps.map((s) => `${s.weight} % for ${s.pause}`).join(" → ");
     line(
