@@ -237,6 +237,31 @@ describe("restore stops writes first: the plan", function () {
         );
     });
 
+    it("resuming writes and a traffic step after it touch no data store", async () => {
+        const resumed: ConfigEdit = (c) => {
+            c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3";
+            c.data = { writes: "serving", servingFrom: RESTORED };
+        };
+        const stepped: ConfigEdit = (c) => {
+            resumed(c);
+            c.traffic.canaryWeight = 50;
+        };
+        const plans = [
+            await planStack("prod", restore),
+            await planStack("prod", resumed),
+            await planStack("prod", stepped),
+        ];
+        for (let i = 1; i < plans.length; i++) {
+            const diff = diffPlans(plans[i - 1], plans[i]);
+            const touched = [...diff.created, ...diff.deleted, ...diff.changed.map((c) => c.key)];
+            assert.deepStrictEqual(
+                touched.filter((k) => /^aws:(rds|elasticache)\//.test(k)),
+                [],
+                `step ${i}`,
+            );
+        }
+    });
+
     it("resuming writes from the restored instance brings the colours back with their HPAs", async () => {
         const plan = await planStack("prod", (c) => {
             c.database.restoreFromSnapshot = "nova-prod-pre-v1-2-3";
