@@ -64,7 +64,10 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         files: /^decisions\/storage\.ts$/,
         tests: ["test/storage.test.ts", "test/storage.decisions.test.ts"],
     },
-    { files: /^decisions\/metricsCatalogue\.ts$/, tests: ["test/metricsCatalogue.test.ts"] },
+    {
+        files: /^decisions\/metricsCatalogue\.ts$/,
+        tests: ["test/metricsCatalogue.test.ts", "test/metricsCatalogue.entries.test.ts"],
+    },
     {
         files: /^decisions\/cloudwatchExporter\.ts$/,
         tests: ["test/metricsCatalogue.test.ts", "test/cloudwatchExporter.decisions.test.ts"],
@@ -74,7 +77,7 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         tests: ["test/changeWindow.test.ts", "test/changeWindow.edges.test.ts"],
     },
     { files: /^decisions\/smokeTest\.ts$/, tests: ["test/smokeTest.decisions.test.ts"] },
-    { files: /^decisions\/writes\.ts$/, tests: ["test/restoreWrites.test.ts"] },
+    { files: /^decisions\/writes\.ts$/, tests: ["test/writes.decisions.test.ts"] },
     {
         files: /^decisions\/(podTemplate|workloadObjects)\.ts$/,
         tests: ["test/podTemplate.test.ts", "test/workloadObjects.decisions.test.ts"],
@@ -83,9 +86,10 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         files: /^decisions\/(analysis|httpQueries)\.ts$/,
         tests: ["test/analysis.decisions.test.ts"],
     },
-    // Only exercised against a real Prometheus, through child processes that never see a mutant:
-    // needs pure tests of its own before its score means anything.
-    { files: /^decisions\/preflight\.ts$/, tests: ["test/release.test.ts"] },
+    {
+        files: /^decisions\/preflight\.ts$/,
+        tests: ["test/preflight.test.ts", "test/preflight.decisions.test.ts"],
+    },
     { files: /^decisions\/backups\.ts$/, tests: ["test/backups.decisions.test.ts"] },
     { files: /^decisions\/dns\.ts$/, tests: ["test/dns.decisions.test.ts"] },
     {
