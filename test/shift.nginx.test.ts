@@ -1,0 +1,5 @@
+// A shift, a promotion and a rollback behind the nginx router touch only what a traffic step may
+// (test/trafficInvariant.ts has the invariant and the steps).
+import { describeTrafficSteps } from "./trafficInvariant";
+
+describeTrafficSteps("nginx");
