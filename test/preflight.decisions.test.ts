@@ -227,6 +227,27 @@ describe("capacity preflight decisions: added pods", () => {
         assert.strictEqual(cores("0.5"), 0.5);
     });
 
+    it("leaves out CronJobs, which have no colours to scale", () => {
+        const cfg = prod((c) => {
+            c.workloads.report = { kind: "cron", schedule: "0 3 * * *" };
+        });
+        assert.deepStrictEqual(
+            addedPods(cfg).map((a) => [a.workload, a.pods]),
+            [["nova-api", 1]],
+        );
+    });
+
+    it("keeps a tcp workload's total even where the weight would grow a web one", () => {
+        // rtmp at baseline 6, floor 3: split by weight its colours would run 5 + 3 at 25 % and
+        // 6 + 3 at 100 %; a tcp release swaps the colours, 6 + 3 throughout.
+        const input = structuredClone(loadStackInput("examples/nova-streaming/Pulumi.prod.yaml"));
+        const workloads = input.config["release:workloads"] as Record<string, any>;
+        workloads.rtmp.autoscaling.baselineReplicas = 6;
+        const added = addedPods(parsedConfig(input));
+        assert.strictEqual(added.find((a) => a.workload.endsWith("rtmp"))?.pods, 0);
+        assert.ok(added.find((a) => a.workload === "user-service")!.pods > 0);
+    });
+
     it("counts the busiest step still ahead, not one already behind", () => {
         // With minReplicas 5 the 5 % step (6 + 5) and the 50 % step (5 + 5) need more pods than
         // 100 % (6 + the idle 3): a release standing at 100 % has passed them and adds nothing.
