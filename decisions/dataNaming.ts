@@ -65,27 +65,24 @@ export const DATASTORE_KEYS = {
     redisPassword: "REDIS_PASSWORD",
 } as const;
 
-/** `postgresql://user:password@host:port/db` (no query), credentials percent-encoded. */
-export function postgresUrlBase(p: {
+/** What a PostgreSQL connection URL is built from. */
+export interface PostgresUrlParts {
     username: string;
     password: string;
     host: string;
     port: number;
     dbName: string;
-}): string {
+}
+
+/** `postgresql://user:password@host:port/db` (no query), credentials percent-encoded. */
+export function postgresUrlBase(p: PostgresUrlParts): string {
     const user = encodeURIComponent(p.username);
     const pass = encodeURIComponent(p.password);
     return `postgresql://${user}:${pass}@${p.host}:${p.port}/${encodeURIComponent(p.dbName)}`;
 }
 
 /** `postgresql://user:password@host:port/db?sslmode=require`, credentials percent-encoded. */
-export function postgresUrl(p: {
-    username: string;
-    password: string;
-    host: string;
-    port: number;
-    dbName: string;
-}): string {
+export function postgresUrl(p: PostgresUrlParts): string {
     return `${postgresUrlBase(p)}?sslmode=require`;
 }
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, parseStackConfig } from "../config";
+import { CONFIG_NAMESPACE, ConfigError } from "../config";
 import { otherColor } from "../config/traffic";
 import { REPO_ROOT } from "./lib/plan";
 import { loadStackInput, resolveStackFile, StackFileError } from "./lib/stackFile";
@@ -121,15 +121,7 @@ export function checkStackText(text: string, stack: string): void {
     try {
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, text);
-        const input = loadStackInput(file, REPO_ROOT);
-        const prefix = `${input.project}:`;
-        const raw = Object.fromEntries(
-            Object.entries(input.config)
-                .filter(([k]) => k.startsWith(prefix))
-                .map(([k, v]) => [k.slice(prefix.length), v]),
-        );
-        const secret = new Set(input.secretKeys.map((k) => k.slice(prefix.length)));
-        parseStackConfig(raw, secret);
+        parsedConfig(loadStackInput(file, REPO_ROOT));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
