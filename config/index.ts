@@ -270,8 +270,11 @@ export function parseStackConfig(
     return result.data;
 }
 
-/** Pulumi hands object values over as JSON text and scalars as plain strings. */
-function decode(value: string): unknown {
+/**
+ * Pulumi hands object values over as JSON text and scalars as plain strings. The program and the
+ * release loop's Automation API reader both decode with this, so they read the same config.
+ */
+export function decodeConfigValue(value: string): unknown {
     const t = value.trim();
     if (t === "null") return null;
     if (t.startsWith("{") || t.startsWith("[")) {
@@ -298,7 +301,7 @@ export function loadStackConfig(): { config: StackConfig; secretKeys: Set<string
         if (unknownNs) problems.push(unknownNs);
         const [ns, key] = fullKey.split(":", 2);
         if (ns !== CONFIG_NAMESPACE || key === undefined) continue;
-        raw[key] = decode(value);
+        raw[key] = decodeConfigValue(value);
         if (isConfigSecret?.(fullKey)) secretKeys.add(key);
     }
     // The engine reports secrecy per top-level key; a key not secret at all is plain in the file.

@@ -3,7 +3,7 @@
 // leaves the stack at the previous weight or the new one, never a half-written config.
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { parseStackConfig, type StackConfig } from "../../config";
+import { decodeConfigValue, parseStackConfig, type StackConfig } from "../../config";
 import { planStep, shift } from "../shift";
 import { parsedConfig } from "./analysis";
 import { planProgram, REPO_ROOT } from "./plan";
@@ -48,19 +48,6 @@ export class OfflineExecutor implements StepExecutor {
     }
 }
 
-/** Pulumi hands object values over as JSON text and scalars as plain strings. */
-function decode(value: string): unknown {
-    const t = value.trim();
-    if (t.startsWith("{") || t.startsWith("[")) {
-        try {
-            return JSON.parse(t);
-        } catch {
-            return value;
-        }
-    }
-    return value;
-}
-
 const NAMESPACE = "release:";
 
 /**
@@ -101,7 +88,7 @@ export class AutomationExecutor implements StepExecutor {
         for (const [key, v] of Object.entries(all)) {
             if (!key.startsWith(NAMESPACE)) continue;
             const short = key.slice(NAMESPACE.length);
-            raw[short] = decode(v.value);
+            raw[short] = decodeConfigValue(v.value);
             if (v.secret) secret.add(short);
         }
         return { raw, secret };
