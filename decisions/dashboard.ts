@@ -3,8 +3,8 @@
 // colour, database connections and replication lag, Redis hit ratio.
 import { storesOf, webJobsOf, type AlertRulesInput } from "./alertRules";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
-import { appSelector } from "./httpQueries";
-import { CLOUDWATCH_LABELS, metricNames } from "./metricsCatalogue";
+import { appSelector, colorRecords } from "./httpQueries";
+import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
 
 export interface DashboardPanel {
     id: number;
@@ -35,159 +35,214 @@ export function dashboardUid(appName: string, namespace: string): string {
     return `release-${appName}-${namespace}`.slice(0, 40);
 }
 
-/** One panel: title, description, unit, [query, legend] pairs and the axis range. */
-type PanelSpec = [string, string, string, [string, string][], { min?: number; max?: number }?];
+/** One panel before layout: its text, unit, [query, legend] pairs and the axis range. */
+export interface PanelSpec {
+    readonly title: string;
+    readonly description: string;
+    readonly unit: string;
+    readonly queries: readonly (readonly [expr: string, legend: string])[];
+    readonly range: { readonly min?: number; readonly max?: number };
+}
 
-export function buildDashboard(input: AlertRulesInput): Dashboard {
-    const m = metricNames(input.monitoring.metrics);
-    const w = input.monitoring.rateWindow;
+/** What every panel reads: metric names, the rate window and the series' label selectors. */
+export interface DashboardSources {
+    readonly m: Record<MetricKey, string>;
+    /** `release:monitoring.rateWindow`. */
+    readonly window: string;
+    /** Every web workload's request series in the namespace, one per job and colour. */
+    readonly app: string;
+    /** The HPAs of both colours of every scalable workload. */
+    readonly hpas: string;
+    readonly pg: string;
+    readonly redis: string;
+    readonly cloudwatch: string;
+    /** The SLO burn rates' distinct long windows, in config order. */
+    readonly sloWindows: readonly string[];
+    /** `release:monitoring.slo.availability`, in percent. */
+    readonly availability: number;
+}
+
+export function dashboardSources(input: AlertRulesInput): DashboardSources {
     const ns = input.namespace;
     // Every web workload on the same panels, one series per workload (job) and colour.
     const jobs = webJobsOf(input);
-    const app = appSelector(jobs, ns);
     const owners = input.podOwners ?? jobs;
     const owner = owners.length === 1 ? owners[0] : `(${owners.join("|")})`;
-    const hpas = `namespace="${ns}",horizontalpodautoscaler=~"${owner}-(blue|green)"`;
-    const pg = `job="${input.postgresJob ?? "postgres-exporter"}",namespace="${ns}"`;
-    const redis = `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`;
-    const cloudwatch = `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`;
-    const sloWindows = [
-        ...new Set(Object.values(input.monitoring.slo.burnRates).map((b) => b.longWindow)),
-    ];
+    const exporter = (job: string) => `job="${job}",namespace="${ns}"`;
+    return {
+        m: metricNames(input.monitoring.metrics),
+        window: input.monitoring.rateWindow,
+        app: appSelector(jobs, ns),
+        hpas: `namespace="${ns}",horizontalpodautoscaler=~"${owner}-(blue|green)"`,
+        pg: exporter(input.postgresJob ?? "postgres-exporter"),
+        redis: exporter(input.redisJob ?? "redis-exporter"),
+        cloudwatch: exporter(input.cloudwatchJob ?? CLOUDWATCH_EXPORTER),
+        sloWindows: [
+            ...new Set(Object.values(input.monitoring.slo.burnRates).map((b) => b.longWindow)),
+        ],
+        availability: input.monitoring.slo.availability,
+    };
+}
 
-    const stores = storesOf(input);
-    const appPanels: PanelSpec[] = [
-        [
-            "Traffic share per colour",
-            "Share of requests each colour served (the router weights as measured).",
-            "percentunit",
-            [
+const perColor = "{{job}} {{color}}";
+
+/** The kube-state-metrics HPA series, one query each. */
+const HPA_METRICS = {
+    current: "hpaCurrentReplicas",
+    desired: "hpaDesiredReplicas",
+    max: "hpaMaxReplicas",
+} as const satisfies Record<string, MetricKey>;
+
+/** Traffic share, 5xx ratio and p95 per colour, and the HPAs: the release itself. */
+export function appPanels({ m, window: w, app, hpas }: DashboardSources): PanelSpec[] {
+    const requests = `rate(${m.httpRequests}{${app}}[${w}])`;
+    const records = colorRecords(w);
+    return [
+        {
+            title: "Traffic share per colour",
+            description: "Share of requests each colour served (the router weights as measured).",
+            unit: "percentunit",
+            queries: [
                 [
-                    `sum by (job, color) (rate(${m.httpRequests}{${app}}[${w}])) / ignoring (color) group_left () sum by (job) (rate(${m.httpRequests}{${app}}[${w}]))`,
-                    "{{job}} {{color}}",
+                    `sum by (job, color) (${requests}) / ignoring (color) group_left () sum by (job) (${requests})`,
+                    perColor,
                 ],
             ],
-            { min: 0, max: 1 },
-        ],
-        [
-            "5xx ratio per colour",
-            "Canary against stable: AL-13 fires when the canary is clearly worse.",
-            "percentunit",
-            [
-                [
-                    `namespace_job_color:http_requests_errors:ratio_rate${w}{${app}}`,
-                    "{{job}} {{color}}",
-                ],
-            ],
-            { min: 0 },
-        ],
-        [
-            "p95 latency per colour",
-            "95th percentile request duration per colour.",
-            "s",
-            [
-                [
-                    `namespace_job_color:http_request_duration_seconds:p95_rate${w}{${app}}`,
-                    "{{job}} {{color}}",
-                ],
-            ],
-            { min: 0 },
-        ],
-        [
-            "HPA current / desired / max per colour",
-            "AL-14 fires when current stays at max.",
-            "short",
-            [
-                [`${m.hpaCurrentReplicas}{${hpas}}`, "{{horizontalpodautoscaler}} current"],
-                [`${m.hpaDesiredReplicas}{${hpas}}`, "{{horizontalpodautoscaler}} desired"],
-                [`${m.hpaMaxReplicas}{${hpas}}`, "{{horizontalpodautoscaler}} max"],
-            ],
-            { min: 0 },
-        ],
+            range: { min: 0, max: 1 },
+        },
+        {
+            title: "5xx ratio per colour",
+            description: "Canary against stable: AL-13 fires when the canary is clearly worse.",
+            unit: "percentunit",
+            queries: [[`${records.errors}{${app}}`, perColor]],
+            range: { min: 0 },
+        },
+        {
+            title: "p95 latency per colour",
+            description: "95th percentile request duration per colour.",
+            unit: "s",
+            queries: [[`${records.p95}{${app}}`, perColor]],
+            range: { min: 0 },
+        },
+        {
+            title: "HPA current / desired / max per colour",
+            description: "AL-14 fires when current stays at max.",
+            unit: "short",
+            queries: (["current", "desired", "max"] as const).map((k) => [
+                `${m[HPA_METRICS[k]]}{${hpas}}`,
+                `{{horizontalpodautoscaler}} ${k}`,
+            ]),
+            range: { min: 0 },
+        },
     ];
-    // Data panels only for the stores the stack has: an empty panel reads as "all quiet".
-    const databasePanels: PanelSpec[] = [
-        [
-            "Database connections",
-            "Connections in use against max_connections (AL-09).",
-            "short",
-            [
+}
+
+/** Connections, replication lag and free storage of the stack's PostgreSQL. */
+export function databasePanels({ m, pg, cloudwatch }: DashboardSources): PanelSpec[] {
+    return [
+        {
+            title: "Database connections",
+            description: "Connections in use against max_connections (AL-09).",
+            unit: "short",
+            queries: [
                 [`sum by (instance) (${m.pgConnections}{${pg}})`, "{{instance}} in use"],
                 [`max by (instance) (${m.pgMaxConnections}{${pg}})`, "{{instance}} max"],
             ],
-            { min: 0 },
-        ],
-        [
-            "Replication lag",
-            "Seconds the replicas trail the primary (AL-08).",
-            "s",
-            [[`max by (instance) (${m.pgReplicationLag}{${pg}})`, "{{instance}}"]],
-            { min: 0 },
-        ],
-        [
-            "Database free storage",
-            "Free storage per RDS instance, from CloudWatch (AL-10).",
-            "bytes",
-            [[`${m.dbFreeStorageBytes}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.dbInstance}}}`]],
-            { min: 0 },
-        ],
-    ];
-    const cachePanels: PanelSpec[] = [
-        [
-            "Redis hit ratio",
-            "Keyspace hits / (hits + misses) (AL-11).",
-            "percentunit",
-            [
-                [
-                    `sum (rate(${m.redisHits}{${redis}}[${w}])) / (sum (rate(${m.redisHits}{${redis}}[${w}])) + sum (rate(${m.redisMisses}{${redis}}[${w}])))`,
-                    "hit ratio",
-                ],
+            range: { min: 0 },
+        },
+        {
+            title: "Replication lag",
+            description: "Seconds the replicas trail the primary (AL-08).",
+            unit: "s",
+            queries: [[`max by (instance) (${m.pgReplicationLag}{${pg}})`, "{{instance}}"]],
+            range: { min: 0 },
+        },
+        {
+            title: "Database free storage",
+            description: "Free storage per RDS instance, from CloudWatch (AL-10).",
+            unit: "bytes",
+            queries: [
+                [`${m.dbFreeStorageBytes}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.dbInstance}}}`],
             ],
-            { min: 0, max: 1 },
-        ],
-        [
-            "Cache memory used",
-            "Share of maxmemory each Redis node uses, from CloudWatch.",
-            "percent",
-            [[`${m.cacheMemoryUsage}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.cacheCluster}}}`]],
-            { min: 0, max: 100 },
-        ],
+            range: { min: 0 },
+        },
     ];
-    const sloPanels: PanelSpec[] = [
-        [
-            "SLO error ratio (burn-rate long windows)",
-            `Error ratio against the ${input.monitoring.slo.availability}% availability SLO (AL-12).`,
-            "percentunit",
-            sloWindows.map((win) => [
+}
+
+/** Hit ratio and memory of the stack's Redis. */
+export function cachePanels({ m, window: w, redis, cloudwatch }: DashboardSources): PanelSpec[] {
+    const hits = `sum (rate(${m.redisHits}{${redis}}[${w}]))`;
+    const misses = `sum (rate(${m.redisMisses}{${redis}}[${w}]))`;
+    return [
+        {
+            title: "Redis hit ratio",
+            description: "Keyspace hits / (hits + misses) (AL-11).",
+            unit: "percentunit",
+            queries: [[`${hits} / (${hits} + ${misses})`, "hit ratio"]],
+            range: { min: 0, max: 1 },
+        },
+        {
+            title: "Cache memory used",
+            description: "Share of maxmemory each Redis node uses, from CloudWatch.",
+            unit: "percent",
+            queries: [
+                [`${m.cacheMemoryUsage}{${cloudwatch}}`, `{{${CLOUDWATCH_LABELS.cacheCluster}}}`],
+            ],
+            range: { min: 0, max: 100 },
+        },
+    ];
+}
+
+/** The error ratio over each SLO burn-rate long window, against the availability target. */
+export function sloPanels({ app, sloWindows, availability }: DashboardSources): PanelSpec[] {
+    return [
+        {
+            title: "SLO error ratio (burn-rate long windows)",
+            description: `Error ratio against the ${availability}% availability SLO (AL-12).`,
+            unit: "percentunit",
+            queries: sloWindows.map((win) => [
                 `namespace_job:http_requests_errors:ratio_rate${win}{${app}}`,
                 `{{job}} ${win}`,
             ]),
-            { min: 0 },
-        ],
+            range: { min: 0 },
+        },
     ];
+}
 
-    const specs = [
-        ...appPanels,
-        ...(stores.database ? databasePanels : []),
-        ...(stores.cache ? cachePanels : []),
-        ...sloPanels,
+/** The panels in order. Data panels only for the stores the stack has: an empty panel reads as "all quiet". */
+export function panelSpecs(input: AlertRulesInput): PanelSpec[] {
+    const s = dashboardSources(input);
+    const stores = storesOf(input);
+    return [
+        ...appPanels(s),
+        ...(stores.database ? databasePanels(s) : []),
+        ...(stores.cache ? cachePanels(s) : []),
+        ...sloPanels(s),
     ];
-    const panels: DashboardPanel[] = specs.map(([title, description, unit, queries, range], i) => ({
+}
+
+/** Grafana's grid is 24 wide: two panels a row, each 12 wide and 8 high. */
+export function layoutPanel(spec: PanelSpec, i: number): DashboardPanel {
+    return {
         id: i + 1,
         type: "timeseries",
-        title,
-        description,
+        title: spec.title,
+        description: spec.description,
         gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
         datasource: { type: "prometheus", uid: "${datasource}" },
-        fieldConfig: { defaults: { unit, ...range }, overrides: [] },
+        fieldConfig: { defaults: { unit: spec.unit, ...spec.range }, overrides: [] },
         options: { legend: { displayMode: "table", placement: "bottom", showLegend: true } },
-        targets: queries.map(([expr, legendFormat], j) => ({
+        targets: spec.queries.map(([expr, legendFormat], j) => ({
+            // A, B, C … in query order.
             refId: String.fromCharCode(65 + j),
             expr,
             legendFormat,
         })),
-    }));
+    };
+}
 
+export function buildDashboard(input: AlertRulesInput): Dashboard {
+    const ns = input.namespace;
     return {
         uid: dashboardUid(input.appName, ns),
         title: `${input.appName} release (${ns})`,
@@ -208,6 +263,6 @@ export function buildDashboard(input: AlertRulesInput): Dashboard {
                 },
             ],
         },
-        panels,
+        panels: panelSpecs(input).map(layoutPanel),
     };
 }

@@ -72,6 +72,7 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         files: /^decisions\/cloudwatchExporter\.ts$/,
         tests: ["test/metricsCatalogue.test.ts", "test/cloudwatchExporter.decisions.test.ts"],
     },
+    { files: /^decisions\/dashboard\.ts$/, tests: ["test/dashboard.decisions.test.ts"] },
     {
         files: /^decisions\/changeWindow\.ts$/,
         tests: ["test/changeWindow.test.ts", "test/changeWindow.edges.test.ts"],
