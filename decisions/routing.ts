@@ -75,6 +75,9 @@ const prefixOf = (inputs: RouteInputs) => inputs.pathPrefix ?? "/";
 /** Every host the route serves: its own, then the extra ones. */
 const hostsOf = (inputs: RouteInputs) => [inputs.host, ...(inputs.extraHosts ?? [])];
 
+/** Colours that can answer a preview request (they have pods), in backend order. */
+const previewBackends = (inputs: RouteInputs) => inputs.backends.filter((b) => b.hasPods);
+
 /**
  * Listener names: the configured one for the first host, "<listener>-<n>" for each further host
  * (a Gateway listener serves one hostname).
@@ -112,17 +115,15 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
         });
     }
     const prefix = prefixOf(inputs);
-    const previewRules = inputs.backends
-        .filter((b) => b.hasPods)
-        .map((b) => ({
-            matches: [
-                {
-                    path: { type: "PathPrefix", value: prefix },
-                    headers: [{ type: "Exact", name: inputs.previewHeader, value: b.color }],
-                },
-            ],
-            backendRefs: [{ name: b.serviceName, port: SERVICE_PORT, weight: 1 }],
-        }));
+    const previewRules = previewBackends(inputs).map((b) => ({
+        matches: [
+            {
+                path: { type: "PathPrefix", value: prefix },
+                headers: [{ type: "Exact", name: inputs.previewHeader, value: b.color }],
+            },
+        ],
+        backendRefs: [{ name: b.serviceName, port: SERVICE_PORT, weight: 1 }],
+    }));
     objects.push({
         role: "route",
         apiVersion: "gateway.networking.k8s.io/v1",
@@ -156,7 +157,8 @@ export function gatewayApiObjects(inputs: RouteInputs): RouteObject[] {
 
 export const ALB_ACTION = "weighted-routing";
 
-export function albObjects(inputs: RouteInputs): RouteObject[] {
+/** The ALB's listener, TLS, health-check, weighted-forward and group annotations. */
+function albAnnotations(inputs: RouteInputs): Record<string, string> {
     const annotations: Record<string, string> = {
         "alb.ingress.kubernetes.io/scheme": inputs.router.alb.scheme,
         "alb.ingress.kubernetes.io/target-type": "ip",
@@ -184,9 +186,13 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
     if (inputs.albGroup) {
         annotations["alb.ingress.kubernetes.io/group.order"] = String(inputs.albGroup.order);
     }
-    const prefix = prefixOf(inputs);
-    const previewPaths: Record<string, unknown>[] = [];
-    for (const b of inputs.backends.filter((x) => x.hasPods)) {
+    return annotations;
+}
+
+/** Each preview colour's header condition and forward action, named "preview-<color>". */
+function albPreviewAnnotations(inputs: RouteInputs): Record<string, string> {
+    const annotations: Record<string, string> = {};
+    for (const b of previewBackends(inputs)) {
         const action = `preview-${b.color}`;
         annotations[`alb.ingress.kubernetes.io/conditions.${action}`] = JSON.stringify([
             {
@@ -202,12 +208,25 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
                 ],
             },
         });
-        previewPaths.push({
-            path: prefix,
-            pathType: "Prefix",
-            backend: { service: { name: action, port: { name: "use-annotation" } } },
-        });
     }
+    return annotations;
+}
+
+/** An Ingress path handed to the named annotation action. */
+const albActionPath = (path: string, action: string): Record<string, unknown> => ({
+    path,
+    pathType: "Prefix",
+    backend: { service: { name: action, port: { name: "use-annotation" } } },
+});
+
+export function albObjects(inputs: RouteInputs): RouteObject[] {
+    const annotations = { ...albAnnotations(inputs), ...albPreviewAnnotations(inputs) };
+    const prefix = prefixOf(inputs);
+    // Conditional (preview) actions must come before the default action.
+    const paths = [
+        ...previewBackends(inputs).map((b) => albActionPath(prefix, `preview-${b.color}`)),
+        albActionPath(prefix, ALB_ACTION),
+    ];
     return [
         {
             role: "ingress",
@@ -217,22 +236,7 @@ export function albObjects(inputs: RouteInputs): RouteObject[] {
             spec: {
                 ingressClassName: "alb",
                 tls: [{ hosts: hostsOf(inputs) }],
-                rules: hostsOf(inputs).map((host) => ({
-                    host,
-                    http: {
-                        // Conditional (preview) actions must come before the default action.
-                        paths: [
-                            ...previewPaths,
-                            {
-                                path: prefix,
-                                pathType: "Prefix",
-                                backend: {
-                                    service: { name: ALB_ACTION, port: { name: "use-annotation" } },
-                                },
-                            },
-                        ],
-                    },
-                })),
+                rules: hostsOf(inputs).map((host) => ({ host, http: { paths: [...paths] } })),
             },
         },
     ];

@@ -19,7 +19,6 @@ const KNOWN = new Set([
     "components/data/cache.ts constructor",
     "config/storage.ts storageProblems",
     "components/storage/bucket.ts constructor",
-    "decisions/routing.ts albObjects",
 ]);
 
 const body = (n: number) => Array.from({ length: n }, (_, i) => `    const x${i} = ${i};`);
