@@ -3,7 +3,7 @@
 // clear of the change window (02:00–04:00): pg_dump's table locks would stall a migration.
 import { z } from "zod";
 import { bool, image, imageVersion, int, pattern } from "./rules";
-import { reportIssues, type CrossFieldRule } from "./types";
+import { reportIssues, type ConfigIssue, type CrossFieldRule, type ParsedConfig } from "./types";
 
 /** pg_dump 17 reads every server version the schema allows (16+). */
 export const PG_DUMP_IMAGE = "docker.io/library/postgres:17.6-alpine";
@@ -47,17 +47,15 @@ export const backupSchema = z.strictObject({
 
 export type BackupConfig = z.output<typeof backupSchema>;
 
-type Issue = { path: (string | number)[]; input: unknown; message: string };
-
 /** Pure: cross-field problems of `release:database.backup`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function backupProblems(cfg: any): Issue[] {
-    const b: BackupConfig | undefined = cfg.database?.backup;
-    if (!b) return [];
-    const out: Issue[] = [];
+export function backupProblems(cfg: ParsedConfig): ConfigIssue[] {
+    const db = cfg.database;
+    const b: BackupConfig | undefined = db?.backup;
+    if (!db || !b) return [];
+    const out: ConfigIssue[] = [];
     const at = (...p: string[]) => ["database", "backup", ...p];
-    if (!cfg.buckets?.[b.bucket]) {
-        const keys = Object.keys(cfg.buckets ?? {});
+    if (!Object.hasOwn(cfg.buckets, b.bucket)) {
+        const keys = Object.keys(cfg.buckets);
         out.push({
             path: at("bucket"),
             input: b.bucket,
@@ -82,7 +80,7 @@ export function backupProblems(cfg: any): Issue[] {
     }
     // pg_dump refuses to dump a server of a newer major version than its own.
     const dumpMajor = Number(/^(\d+)/.exec(imageVersion(b.image))?.[1]);
-    const serverMajor = Number(String(cfg.database.engineVersion).split(".")[0]);
+    const serverMajor = Number(db.engineVersion.split(".")[0]);
     if (Number.isFinite(dumpMajor) && dumpMajor < serverMajor) {
         out.push({
             path: at("image"),

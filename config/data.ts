@@ -26,7 +26,7 @@ import {
 } from "./windows";
 import { backupSchema } from "./backup";
 import { bool, image, int, oneOf, pattern } from "./rules";
-import { reportIssues, type CrossFieldRule } from "./types";
+import { reportIssues, type ConfigIssue, type CrossFieldRule, type ParsedConfig } from "./types";
 
 /** PostgreSQL floor (CL-35: 15+, 16+ preferred, so 16 is the default); the policy pack's rds-engine-version default matches. */
 export const POSTGRES_MIN_MAJOR = 15;
@@ -248,8 +248,8 @@ const restoreKey = (db: DatabaseConfig) =>
  * the app to another instance (a restore, or undoing one) needs writes stopped first; naming the
  * restored instance there afterwards is the explicit "the restore is done and checked" step.
  */
-export function writesProblems(db: DatabaseConfig | undefined, data: DataConfig): Issue[] {
-    const out: Issue[] = [];
+export function writesProblems(db: DatabaseConfig | undefined, data: DataConfig): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
     if (!db) {
         if (data.servingFrom !== undefined) {
             out.push({
@@ -286,142 +286,205 @@ export function writesProblems(db: DatabaseConfig | undefined, data: DataConfig)
     return out;
 }
 
-type Issue = { path: (string | number)[]; input: unknown; message: string };
+const issue = (path: (string | number)[], input: unknown, message: string): ConfigIssue => ({
+    path,
+    input,
+    message,
+});
 
-/** Pure: every data-tier cross-field problem for a parsed config (also called by tests). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function dataProblems(cfg: any): Issue[] {
-    const out: Issue[] = [];
-    const prod = cfg.stage === "prod";
-    const db: DatabaseConfig | undefined = cfg.database;
-    const cache: CacheConfig | undefined = cfg.cache;
-    const add = (path: (string | number)[], input: unknown, message: string) =>
-        out.push({ path, input, message });
-
-    if ((db || cache) && !cfg.network) {
-        add(
+/** The stores live in a network this program does not own, so it must be named. */
+function networkProblems(cfg: ParsedConfig): ConfigIssue[] {
+    if ((!cfg.database && !cfg.cache) || cfg.network) return [];
+    return [
+        issue(
             ["network"],
             undefined,
             "must be set when release:database or release:cache is set (the VPC, private subnets and app security group)",
-        );
-    }
+        ),
+    ];
+}
 
-    if (db) {
-        if (prod && db.backupRetentionDays < PROD_MIN_BACKUP_RETENTION_DAYS) {
-            add(
-                ["database", "backupRetentionDays"],
+function backupRetentionProblems(db: DatabaseConfig, prod: boolean): ConfigIssue[] {
+    const at = ["database", "backupRetentionDays"];
+    if (prod && db.backupRetentionDays < PROD_MIN_BACKUP_RETENTION_DAYS) {
+        return [
+            issue(
+                at,
                 db.backupRetentionDays,
                 `must be at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod (backup retention and point-in-time recovery, CL-09)`,
-            );
-        } else if (db.backupRetentionDays < 1) {
-            add(
-                ["database", "backupRetentionDays"],
+            ),
+        ];
+    }
+    if (db.backupRetentionDays < 1) {
+        return [
+            issue(
+                at,
                 db.backupRetentionDays,
                 "must be at least 1 (0 turns off automated backups and point-in-time recovery)",
-            );
-        }
-        if (prod && !db.multiAz) {
-            add(["database", "multiAz"], db.multiAz, "must be true in prod (CL-36)");
-        }
-        if (prod && !db.deletionProtection) {
-            add(
+            ),
+        ];
+    }
+    return [];
+}
+
+/** Prod's database is highly available, undeletable by accident and maintained in the window. */
+function prodDatabaseProblems(db: DatabaseConfig): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (!db.multiAz)
+        out.push(issue(["database", "multiAz"], db.multiAz, "must be true in prod (CL-36)"));
+    if (!db.deletionProtection) {
+        out.push(
+            issue(
                 ["database", "deletionProtection"],
                 db.deletionProtection,
                 "must be true in prod (CL-37)",
-            );
-        }
-        if (prod && db.replicas < 1) {
-            add(
+            ),
+        );
+    }
+    if (db.replicas < 1) {
+        out.push(
+            issue(
                 ["database", "replicas"],
                 db.replicas,
                 "must be at least 1 in prod (CL-36: primary plus replicas)",
-            );
-        }
-        if (prod && !within(weeklyRanges(db.maintenanceWindow), CHANGE_WINDOW)) {
-            add(
+            ),
+        );
+    }
+    if (!within(weeklyRanges(db.maintenanceWindow), CHANGE_WINDOW)) {
+        out.push(
+            issue(
                 ["database", "maintenanceWindow"],
                 db.maintenanceWindow,
                 `must lie inside the change window ${CHANGE_WINDOW_TEXT} in prod (CL-32)`,
-            );
-        }
-        if (overlaps(dailyRanges(db.backupWindow), weeklyRanges(db.maintenanceWindow))) {
-            add(
+            ),
+        );
+    }
+    return out;
+}
+
+/** Settings of the database that must agree with each other. */
+function databaseSettingProblems(db: DatabaseConfig): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (overlaps(dailyRanges(db.backupWindow), weeklyRanges(db.maintenanceWindow))) {
+        out.push(
+            issue(
                 ["database", "backupWindow"],
                 db.backupWindow,
                 `must not overlap release:database.maintenanceWindow (${db.maintenanceWindow})`,
-            );
-        }
-        if (db.maxAllocatedStorageGb > 0 && db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
-            add(
+            ),
+        );
+    }
+    if (db.maxAllocatedStorageGb > 0 && db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
+        out.push(
+            issue(
                 ["database", "maxAllocatedStorageGb"],
                 db.maxAllocatedStorageGb,
                 `must be 0 (off) or more than release:database.allocatedStorageGb (${db.allocatedStorageGb})`,
-            );
-        }
-        if (db.restoreFromSnapshot && db.restoreToTime) {
-            add(
+            ),
+        );
+    }
+    if (db.restoreFromSnapshot && db.restoreToTime) {
+        out.push(
+            issue(
                 ["database", "restoreToTime"],
                 db.restoreToTime,
                 "must not be set together with release:database.restoreFromSnapshot (restore from one source at a time)",
-            );
-        }
-        // Snapshots and migration Jobs are keyed by version, so two versions must not share a name.
-        const blue = cfg.colors?.blue;
-        const green = cfg.colors?.green;
-        if (blue && green) {
-            const vb = blue.version;
-            const vg = green.version;
-            if (vb !== vg && slug(vb) === slug(vg)) {
-                add(
-                    ["colors", "green", "version"],
-                    vg,
-                    `must not reduce to the same snapshot name as blue's version ${JSON.stringify(vb)} (both become "${slug(vg)}")`,
-                );
-            }
-        }
-        const migrator = db.migration.workload;
-        if (migrator && !(migrator in (cfg.workloads ?? {}))) {
-            add(
-                ["database", "migration", "workload"],
-                migrator,
-                `must name a key of release:workloads (${Object.keys(cfg.workloads ?? {}).join(", ")})`,
-            );
-        }
+            ),
+        );
     }
+    return out;
+}
 
-    out.push(...writesProblems(db, cfg.data ?? { writes: "serving" }));
+/** Snapshots and migration Jobs are keyed by version, so two versions must not share a name. */
+function versionSlugProblems(cfg: ParsedConfig): ConfigIssue[] {
+    const blue = cfg.colors.blue;
+    const green = cfg.colors.green;
+    if (!blue || !green) return [];
+    const vb = blue.version;
+    const vg = green.version;
+    if (vb === vg || slug(vb) !== slug(vg)) return [];
+    return [
+        issue(
+            ["colors", "green", "version"],
+            vg,
+            `must not reduce to the same snapshot name as blue's version ${JSON.stringify(vb)} (both become "${slug(vg)}")`,
+        ),
+    ];
+}
 
-    if (cache) {
-        if (prod && cache.nodes < 2) {
-            add(
+function migratorProblems(cfg: ParsedConfig, db: DatabaseConfig): ConfigIssue[] {
+    const migrator = db.migration.workload;
+    if (!migrator || Object.hasOwn(cfg.workloads, migrator)) return [];
+    return [
+        issue(
+            ["database", "migration", "workload"],
+            migrator,
+            `must name a key of release:workloads (${Object.keys(cfg.workloads).join(", ")})`,
+        ),
+    ];
+}
+
+function databaseProblems(cfg: ParsedConfig, db: DatabaseConfig): ConfigIssue[] {
+    const prod = cfg.stage === "prod";
+    return [
+        ...backupRetentionProblems(db, prod),
+        ...(prod ? prodDatabaseProblems(db) : []),
+        ...databaseSettingProblems(db),
+        ...versionSlugProblems(cfg),
+        ...migratorProblems(cfg, db),
+    ];
+}
+
+function cacheProblems(cache: CacheConfig, prod: boolean): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (prod && cache.nodes < 2) {
+        out.push(
+            issue(
                 ["cache", "nodes"],
                 cache.nodes,
                 "must be at least 2 in prod (automatic failover and multi-AZ, CL-36)",
-            );
-        }
-        if (prod && cache.snapshotRetentionDays < 1) {
-            add(
+            ),
+        );
+    }
+    if (prod && cache.snapshotRetentionDays < 1) {
+        out.push(
+            issue(
                 ["cache", "snapshotRetentionDays"],
                 cache.snapshotRetentionDays,
                 "must be at least 1 in prod (daily cache snapshots)",
-            );
-        }
-        if (prod && !within(weeklyRanges(cache.maintenanceWindow), CHANGE_WINDOW)) {
-            add(
+            ),
+        );
+    }
+    if (prod && !within(weeklyRanges(cache.maintenanceWindow), CHANGE_WINDOW)) {
+        out.push(
+            issue(
                 ["cache", "maintenanceWindow"],
                 cache.maintenanceWindow,
                 `must lie inside the change window ${CHANGE_WINDOW_TEXT} in prod (CL-32)`,
-            );
-        }
-        if (overlaps(dailyRanges(cache.snapshotWindow), weeklyRanges(cache.maintenanceWindow))) {
-            add(
+            ),
+        );
+    }
+    if (overlaps(dailyRanges(cache.snapshotWindow), weeklyRanges(cache.maintenanceWindow))) {
+        out.push(
+            issue(
                 ["cache", "snapshotWindow"],
                 cache.snapshotWindow,
                 `must not overlap release:cache.maintenanceWindow (${cache.maintenanceWindow})`,
-            );
-        }
+            ),
+        );
     }
     return out;
+}
+
+/** Pure: every data-tier cross-field problem for a parsed config (also called by tests). */
+export function dataProblems(cfg: ParsedConfig): ConfigIssue[] {
+    const { database: db, cache } = cfg;
+    return [
+        ...networkProblems(cfg),
+        ...(db ? databaseProblems(cfg, db) : []),
+        ...writesProblems(db, cfg.data),
+        ...(cache ? cacheProblems(cache, cfg.stage === "prod") : []),
+    ];
 }
 
 export const dataRules: CrossFieldRule[] = [

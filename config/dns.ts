@@ -3,7 +3,7 @@
 // own one latency or geolocation record for the shared host, told apart by a set identifier.
 import { z } from "zod";
 import { httpPath, int, oneOf, pattern } from "./rules";
-import { reportIssues, type CrossFieldRule } from "./types";
+import { reportIssues, type ConfigIssue, type CrossFieldRule, type ParsedConfig } from "./types";
 
 export const DNS_ROUTING = ["simple", "latency", "geolocation"] as const;
 export const CONTINENTS = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"] as const;
@@ -50,14 +50,11 @@ export const dnsSchema = z.strictObject({
 export const dnsSections = { dns: dnsSchema.optional() };
 export type DnsConfig = z.output<typeof dnsSchema>;
 
-type Issue = { path: (string | number)[]; input: unknown; message: string };
-
 /** Pure: cross-field problems of `release:dns`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function dnsProblems(cfg: any): Issue[] {
+export function dnsProblems(cfg: ParsedConfig): ConfigIssue[] {
     const dns: DnsConfig | undefined = cfg.dns;
     if (!dns) return [];
-    const out: Issue[] = [];
+    const out: ConfigIssue[] = [];
     const geo = dns.geolocation;
     if (dns.routing === "geolocation") {
         const set = [geo?.continent, geo?.country].filter((v) => v !== undefined);
@@ -84,7 +81,7 @@ export function dnsProblems(cfg: any): Issue[] {
             message: `must not be set when release:dns.routing is ${dns.routing}`,
         });
     }
-    if (cfg.router?.kind === "gateway-api" && cfg.router.gateway?.create === false) {
+    if (cfg.router.kind === "gateway-api" && !cfg.router.gateway.create) {
         out.push({
             path: ["dns"],
             input: undefined,
@@ -92,8 +89,7 @@ export function dnsProblems(cfg: any): Issue[] {
                 "must not be set when release:router.gateway.create is false: the records point at the load balancer of the Gateway this stack creates",
         });
     }
-    const kinds = Object.values(cfg.workloads ?? {}).map((w) => (w as { kind?: string }).kind);
-    if (cfg.workloads && !kinds.includes("web")) {
+    if (!Object.values(cfg.workloads).some((w) => w.kind === "web")) {
         out.push({
             path: ["dns"],
             input: undefined,

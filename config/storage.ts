@@ -3,7 +3,7 @@
 // bucket that denies plain HTTP. Workloads reach a bucket only through their pod identity.
 import { z } from "zod";
 import { bool, dnsLabel, envName, int, oneOf, pattern } from "./rules";
-import { reportIssues, type CrossFieldRule } from "./types";
+import { reportIssues, type ConfigIssue, type CrossFieldRule, type ParsedConfig } from "./types";
 
 export const BUCKET_ENCRYPTIONS = ["sse-kms", "sse-s3"] as const;
 export const BUCKET_ACCESS = ["read", "read-write"] as const;
@@ -98,15 +98,13 @@ export const storageSections = {
 export type BucketConfig = z.output<typeof bucketSchema>;
 export type LifecycleRuleConfig = z.output<typeof lifecycleRuleSchema>;
 
-type Issue = { path: (string | number)[]; input: unknown; message: string };
-
 function transitionProblems(
     path: (string | number)[],
     transitions: { days: number; storageClass: StorageClass }[],
     expireAfter: number | undefined,
     expireKey: string,
-): Issue[] {
-    const out: Issue[] = [];
+): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
     const seen = new Set<string>();
     transitions.forEach((t, i) => {
         const min = MIN_TRANSITION_DAYS[t.storageClass];
@@ -148,14 +146,131 @@ function transitionProblems(
     return out;
 }
 
+type At = (...p: (string | number)[]) => (string | number)[];
+
+/** One lifecycle rule: S3 refuses a rule that does nothing, or moves objects it cannot. */
+function lifecycleRuleProblems(
+    key: string,
+    b: BucketConfig,
+    r: LifecycleRuleConfig,
+    at: At,
+): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (r.id === HOUSEKEEPING_RULE) {
+        out.push({
+            path: at("id"),
+            input: r.id,
+            message: `must not be "${HOUSEKEEPING_RULE}" (every bucket gets a rule with that id)`,
+        });
+    }
+    if (
+        r.transitions.length === 0 &&
+        r.expireAfterDays === undefined &&
+        r.noncurrentTransitions.length === 0 &&
+        r.noncurrentExpireAfterDays === undefined
+    ) {
+        out.push({
+            path: at(),
+            input: r.id,
+            message:
+                "must set at least one of transitions, expireAfterDays, noncurrentTransitions, noncurrentExpireAfterDays",
+        });
+    }
+    out.push(
+        ...transitionProblems(
+            at("transitions"),
+            r.transitions,
+            r.expireAfterDays,
+            "expireAfterDays",
+        ),
+        ...transitionProblems(
+            at("noncurrentTransitions"),
+            r.noncurrentTransitions,
+            r.noncurrentExpireAfterDays,
+            "noncurrentExpireAfterDays",
+        ),
+    );
+    if (!b.versioning && (r.noncurrentTransitions.length > 0 || r.noncurrentExpireAfterDays)) {
+        out.push({
+            path: at("noncurrentExpireAfterDays"),
+            input: r.noncurrentExpireAfterDays,
+            message: `must not be set when release:buckets.${key}.versioning is false (there are no noncurrent versions)`,
+        });
+    }
+    return out;
+}
+
+function lifecycleProblems(key: string, b: BucketConfig, at: At): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    const ids = new Set<string>();
+    b.lifecycle.forEach((r, i) => {
+        if (ids.has(r.id)) {
+            out.push({
+                path: at("lifecycle", i, "id"),
+                input: r.id,
+                message: "must be unique within the bucket",
+            });
+        }
+        ids.add(r.id);
+        out.push(...lifecycleRuleProblems(key, b, r, (...p) => at("lifecycle", i, ...p)));
+    });
+    return out;
+}
+
+/** Grants go to workloads of this stack, through pod identities (which need the OIDC provider). */
+function accessProblems(cfg: ParsedConfig, b: BucketConfig, at: At): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    const grantees = Object.keys(b.access);
+    if (grantees.length > 0 && !cfg.cluster) {
+        out.push({
+            path: at("access"),
+            input: b.access,
+            message:
+                "must not grant access without release:cluster.oidcProviderArn (workloads reach buckets only through pod identities)",
+        });
+    }
+    const workloads = Object.keys(cfg.workloads);
+    for (const w of grantees) {
+        if (!workloads.includes(w)) {
+            out.push({
+                path: at("access", w),
+                input: w,
+                message: `must name a key of release:workloads (${workloads.join(", ")})`,
+            });
+        }
+    }
+    return out;
+}
+
+/** The bucket's env var must not shadow one a grantee already has (plain or secret). */
+function envVarReuseProblems(
+    cfg: ParsedConfig,
+    b: BucketConfig,
+    envVar: string,
+    at: At,
+): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    for (const w of Object.keys(b.access)) {
+        const workload = cfg.workloads[w] as ParsedConfig["workloads"][string] | undefined;
+        const own = { ...cfg.app.env, ...workload?.env };
+        const secrets = workload?.secretKeys ?? Object.keys(cfg.appSecrets);
+        if (envVar in own || secrets.includes(envVar)) {
+            out.push({
+                path: at(b.envVar ? "envVar" : "access", ...(b.envVar ? [] : [w])),
+                input: envVar,
+                message: `must not reuse an env var workload ${w} already sets (${envVar}): the pod would carry it twice`,
+            });
+        }
+    }
+    return out;
+}
+
 /** Pure: every cross-field problem in `release:buckets` for a parsed config. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function storageProblems(cfg: any): Issue[] {
-    const out: Issue[] = [];
-    const buckets: Record<string, BucketConfig> = cfg.buckets ?? {};
+export function storageProblems(cfg: ParsedConfig): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
     const envVars = new Map<string, string>();
-    for (const [key, b] of Object.entries(buckets)) {
-        const at = (...p: (string | number)[]) => ["buckets", key, ...p];
+    for (const [key, b] of Object.entries(cfg.buckets)) {
+        const at: At = (...p) => ["buckets", key, ...p];
         if (cfg.stage === "prod" && !b.versioning) {
             out.push({
                 path: at("versioning"),
@@ -163,93 +278,12 @@ export function storageProblems(cfg: any): Issue[] {
                 message: "must be true in prod (a deleted or overwritten object stays recoverable)",
             });
         }
-        const ids = new Set<string>();
-        b.lifecycle.forEach((r, i) => {
-            if (ids.has(r.id)) {
-                out.push({
-                    path: at("lifecycle", i, "id"),
-                    input: r.id,
-                    message: "must be unique within the bucket",
-                });
-            }
-            ids.add(r.id);
-            if (r.id === HOUSEKEEPING_RULE) {
-                out.push({
-                    path: at("lifecycle", i, "id"),
-                    input: r.id,
-                    message: `must not be "${HOUSEKEEPING_RULE}" (every bucket gets a rule with that id)`,
-                });
-            }
-            if (
-                r.transitions.length === 0 &&
-                r.expireAfterDays === undefined &&
-                r.noncurrentTransitions.length === 0 &&
-                r.noncurrentExpireAfterDays === undefined
-            ) {
-                out.push({
-                    path: at("lifecycle", i),
-                    input: r.id,
-                    message:
-                        "must set at least one of transitions, expireAfterDays, noncurrentTransitions, noncurrentExpireAfterDays",
-                });
-            }
-            out.push(
-                ...transitionProblems(
-                    at("lifecycle", i, "transitions"),
-                    r.transitions,
-                    r.expireAfterDays,
-                    "expireAfterDays",
-                ),
-                ...transitionProblems(
-                    at("lifecycle", i, "noncurrentTransitions"),
-                    r.noncurrentTransitions,
-                    r.noncurrentExpireAfterDays,
-                    "noncurrentExpireAfterDays",
-                ),
-            );
-            if (
-                !b.versioning &&
-                (r.noncurrentTransitions.length > 0 || r.noncurrentExpireAfterDays)
-            ) {
-                out.push({
-                    path: at("lifecycle", i, "noncurrentExpireAfterDays"),
-                    input: r.noncurrentExpireAfterDays,
-                    message: `must not be set when release:buckets.${key}.versioning is false (there are no noncurrent versions)`,
-                });
-            }
-        });
-        const grantees = Object.keys(b.access);
-        if (grantees.length > 0 && !cfg.cluster) {
-            out.push({
-                path: at("access"),
-                input: b.access,
-                message:
-                    "must not grant access without release:cluster.oidcProviderArn (workloads reach buckets only through pod identities)",
-            });
-        }
-        const workloads = cfg.workloads ? Object.keys(cfg.workloads) : undefined;
-        for (const w of grantees) {
-            if (workloads && !workloads.includes(w)) {
-                out.push({
-                    path: at("access", w),
-                    input: w,
-                    message: `must name a key of release:workloads (${workloads.join(", ")})`,
-                });
-            }
-        }
         const envVar = b.envVar ?? bucketEnvVar(key);
-        for (const w of grantees) {
-            const own = { ...cfg.app?.env, ...cfg.workloads?.[w]?.env };
-            const secrets: string[] =
-                cfg.workloads?.[w]?.secrets ?? Object.keys(cfg.appSecrets ?? {});
-            if (envVar in own || secrets.includes(envVar)) {
-                out.push({
-                    path: at(b.envVar ? "envVar" : "access", ...(b.envVar ? [] : [w])),
-                    input: envVar,
-                    message: `must not reuse an env var workload ${w} already sets (${envVar}): the pod would carry it twice`,
-                });
-            }
-        }
+        out.push(
+            ...lifecycleProblems(key, b, at),
+            ...accessProblems(cfg, b, at),
+            ...envVarReuseProblems(cfg, b, envVar, at),
+        );
         const other = envVars.get(envVar);
         if (other) {
             out.push({

@@ -26,7 +26,7 @@ import {
     oneOf,
     pattern,
 } from "./rules";
-import { reportIssues, type CrossFieldRule } from "./types";
+import { reportIssues, type ConfigIssue, type CrossFieldRule, type ParsedConfig } from "./types";
 
 export const WORKLOAD_KINDS = ["web", "tcp", "worker", "cron"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -238,8 +238,9 @@ export interface Workload {
     readonly cron?: CronSettings;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Cfg = any;
+/** One `release:workloads` entry as parsed: only what the workload sets itself. */
+type WorkloadConfig = z.output<typeof workloadSchema>;
+type AppConfig = ParsedConfig["app"];
 
 function defined<T extends object>(o: T | undefined): Partial<T> {
     return Object.fromEntries(
@@ -247,13 +248,16 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
     ) as Partial<T>;
 }
 
-function databaseContract(cfg: Cfg, w: Cfg): DatabaseContract | undefined {
+function databaseContract(cfg: ParsedConfig, w: WorkloadConfig): DatabaseContract | undefined {
     if (!cfg.database) return undefined;
-    const merged = { ...defined(cfg.app?.data?.database), ...defined(w.data?.database) };
+    const merged = { ...defined(cfg.app.data.database), ...defined(w.data?.database) };
     if (merged.enabled === false) return undefined;
     return {
         url: merged.url ?? "DATABASE_URL",
-        params: { ...(cfg.app?.data?.database?.params ?? {}), ...(w.data?.database?.params ?? {}) },
+        params: {
+            ...defined(cfg.app.data.database?.params),
+            ...defined(w.data?.database?.params),
+        } as Record<string, string>,
         host: merged.host ?? false,
         port: merged.port ?? false,
         name: merged.name ?? false,
@@ -263,9 +267,9 @@ function databaseContract(cfg: Cfg, w: Cfg): DatabaseContract | undefined {
     };
 }
 
-function redisContract(cfg: Cfg, w: Cfg): RedisContract | undefined {
+function redisContract(cfg: ParsedConfig, w: WorkloadConfig): RedisContract | undefined {
     if (!cfg.cache) return undefined;
-    const merged = { ...defined(cfg.app?.data?.redis), ...defined(w.data?.redis) };
+    const merged = { ...defined(cfg.app.data.redis), ...defined(w.data?.redis) };
     if (merged.enabled === false) return undefined;
     return {
         url: merged.url ?? "REDIS_URL",
@@ -275,7 +279,7 @@ function redisContract(cfg: Cfg, w: Cfg): RedisContract | undefined {
     };
 }
 
-function probes(app: Cfg, w: Cfg): Workload["probes"] {
+function probes(app: AppConfig, w: WorkloadConfig): Workload["probes"] {
     const out = {} as Workload["probes"];
     for (const p of ["startup", "liveness", "readiness"] as const) {
         out[p] = { ...DEFAULT_PROBES[p], ...defined(app.probes?.[p]), ...defined(w.probes?.[p]) };
@@ -284,9 +288,9 @@ function probes(app: Cfg, w: Cfg): Workload["probes"] {
 }
 
 /** Every workload of a parsed config with the app-level defaults applied, in config order. */
-export function resolveWorkloads(cfg: Cfg): Workload[] {
+export function resolveWorkloads(cfg: ParsedConfig): Workload[] {
     const app = cfg.app;
-    return Object.entries((cfg.workloads ?? {}) as Record<string, Cfg>).map(([key, w]) => {
+    return Object.entries(cfg.workloads).map(([key, w]) => {
         const port = w.port ?? app.port;
         return {
             key,
@@ -346,148 +350,201 @@ export const isScalable = (w: Workload): boolean => SCALABLE_KINDS.includes(w.ki
 
 const SSL_MODES = ["require", "verify-ca", "verify-full"];
 
-type Issue = { path: (string | number)[]; input: unknown; message: string };
+type At = (...p: (string | number)[]) => (string | number)[];
+
+/** What one workload is checked with: its resolved form, its own entry and its key path. */
+interface Checked {
+    readonly w: Workload;
+    readonly src: WorkloadConfig;
+    readonly at: At;
+}
+
+/** Fields of another kind (a web host on a worker) would be silently ignored. */
+function kindFieldProblems({ w, src, at }: Checked): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    for (const [field, kinds] of Object.entries(KIND_FIELDS)) {
+        const value = (src as Record<string, unknown>)[field];
+        if (value !== undefined && !kinds.includes(w.kind)) {
+            out.push({
+                path: at(field),
+                input: value,
+                message: `must not be set on a ${w.kind} workload (it applies to ${kinds.join(", ")})`,
+            });
+        }
+    }
+    return out;
+}
+
+function imageProblems({ w, src, at }: Checked): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (src.image && src.repository) {
+        out.push({
+            path: at("repository"),
+            input: src.repository,
+            message: `must not be set together with release:workloads.${w.key}.image (one image source)`,
+        });
+    }
+    if (!w.pinnedImage && !w.repository) {
+        out.push({
+            path: at("repository"),
+            input: undefined,
+            message:
+                "must be set (or release:app.repository, or a pinned release:workloads." +
+                w.key +
+                ".image)",
+        });
+    }
+    return out;
+}
+
+/** Object names fit a CronJob name and are unique; `names` maps each name seen to its workload. */
+function nameProblems({ w, at }: Checked, names: Map<string, string>): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (w.name.length > WORKLOAD_NAME_MAX) {
+        out.push({
+            path: at("name"),
+            input: w.name,
+            message: `must be at most ${WORKLOAD_NAME_MAX} characters ("<name>-green" must fit a CronJob name); the default "<app.name>-<key>" is too long, so set a shorter name`,
+        });
+    }
+    const other = names.get(w.name);
+    if (other) {
+        out.push({
+            path: at("name"),
+            input: w.name,
+            message: `must differ from release:workloads.${other}'s object name`,
+        });
+    }
+    names.set(w.name, w.key);
+    return out;
+}
+
+/** A cron needs a schedule; two web workloads must not claim one host and path. */
+function kindProblems({ w, src, at }: Checked, routes: Map<string, string>): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    if (w.kind === "cron" && !src.schedule) {
+        out.push({
+            path: at("schedule"),
+            input: undefined,
+            message: "must be set on a cron workload",
+        });
+    }
+    if (w.kind === "web") {
+        const route = `${w.host}${w.pathPrefix}`;
+        const clash = routes.get(route);
+        if (clash) {
+            out.push({
+                path: at("pathPrefix"),
+                input: w.pathPrefix,
+                message: `must differ from release:workloads.${clash}'s on host ${w.host}`,
+            });
+        }
+        routes.set(route, w.key);
+    }
+    return out;
+}
+
+/** Replica bounds and draining of a scalable workload, reported on the key that set them. */
+function scalingProblems(cfg: ParsedConfig, { w, src, at }: Checked): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    const a = w.autoscaling;
+    const own = src.autoscaling;
+    const where = own ? `release:workloads.${w.key}.autoscaling` : "release:autoscaling";
+    const bound = (field: "minReplicas" | "baselineReplicas") => {
+        if (a[field] <= a.maxReplicas) return;
+        out.push({
+            path:
+                own?.[field] !== undefined || own?.maxReplicas !== undefined
+                    ? at("autoscaling", field)
+                    : ["autoscaling", field],
+            input: a[field],
+            message: `must be ≤ ${where}.maxReplicas (${a.maxReplicas})`,
+        });
+    };
+    bound("minReplicas");
+    bound("baselineReplicas");
+    if (cfg.traffic.idleReplicas > a.maxReplicas) {
+        out.push({
+            path: ["traffic", "idleReplicas"],
+            input: cfg.traffic.idleReplicas,
+            message: `must be ≤ ${where}.maxReplicas (${a.maxReplicas}) of workload ${w.key}`,
+        });
+    }
+    if (w.preStopSleepSeconds >= w.terminationGracePeriodSeconds) {
+        const mine =
+            src.preStopSleepSeconds !== undefined ||
+            src.terminationGracePeriodSeconds !== undefined;
+        out.push({
+            path: mine ? at("preStopSleepSeconds") : ["app", "preStopSleepSeconds"],
+            input: w.preStopSleepSeconds,
+            message: `must be shorter than ${mine ? `release:workloads.${w.key}` : "release:app"}.terminationGracePeriodSeconds (${w.terminationGracePeriodSeconds}) so the app gets time to drain`,
+        });
+    }
+    return out;
+}
+
+/** Secrets and data contracts name what the stack has, and database URLs keep TLS on. */
+function dataContractProblems(cfg: ParsedConfig, { w, src, at }: Checked): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    for (const s of w.secretKeys ?? []) {
+        if (!(s in cfg.appSecrets)) {
+            out.push({
+                path: at("secretKeys"),
+                input: s,
+                message: "must name keys of release:appSecrets",
+            });
+        }
+    }
+    if (src.data?.database && !cfg.database && src.data.database.enabled !== false) {
+        out.push({
+            path: at("data", "database"),
+            input: undefined,
+            message: "must not be set: the stack has no release:database",
+        });
+    }
+    if (src.data?.redis && !cfg.cache && src.data.redis.enabled !== false) {
+        out.push({
+            path: at("data", "redis"),
+            input: undefined,
+            message: "must not be set: the stack has no release:cache",
+        });
+    }
+    const sslmode = w.database?.params.sslmode;
+    if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
+        out.push({
+            path: at("data", "database", "params", "sslmode"),
+            input: sslmode,
+            message: `must be one of ${SSL_MODES.join(", ")} (TLS for every connection, CL-03)`,
+        });
+    }
+    return out;
+}
 
 /** Pure: every cross-field problem of the workloads (also called by tests). */
-export function workloadProblems(cfg: Cfg): Issue[] {
-    const out: Issue[] = [];
-    const add = (path: (string | number)[], input: unknown, message: string) =>
-        out.push({ path, input, message });
-    const raw = (cfg.workloads ?? {}) as Record<string, Cfg>;
-    const resolved = resolveWorkloads(cfg);
+export function workloadProblems(cfg: ParsedConfig): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
     const names = new Map<string, string>();
     const routes = new Map<string, string>();
-    for (const w of resolved) {
-        const at = (...p: (string | number)[]) => ["workloads", w.key, ...p];
-        const src = raw[w.key];
-        for (const [field, kinds] of Object.entries(KIND_FIELDS)) {
-            if (src[field] !== undefined && !kinds.includes(w.kind)) {
-                add(
-                    at(field),
-                    src[field],
-                    `must not be set on a ${w.kind} workload (it applies to ${kinds.join(", ")})`,
-                );
-            }
-        }
-        if (src.image && src.repository) {
-            add(
-                at("repository"),
-                src.repository,
-                `must not be set together with release:workloads.${w.key}.image (one image source)`,
-            );
-        }
-        if (!w.pinnedImage && !w.repository) {
-            add(
-                at("repository"),
-                undefined,
-                "must be set (or release:app.repository, or a pinned release:workloads." +
-                    w.key +
-                    ".image)",
-            );
-        }
-        if (w.name.length > WORKLOAD_NAME_MAX) {
-            add(
-                at("name"),
-                w.name,
-                `must be at most ${WORKLOAD_NAME_MAX} characters ("<name>-green" must fit a CronJob name); the default "<app.name>-<key>" is too long, so set a shorter name`,
-            );
-        }
-        const other = names.get(w.name);
-        if (other)
-            add(at("name"), w.name, `must differ from release:workloads.${other}'s object name`);
-        names.set(w.name, w.key);
-        if (w.kind === "cron" && !src.schedule) {
-            add(at("schedule"), undefined, "must be set on a cron workload");
-        }
-        if (w.kind === "web") {
-            const route = `${w.host}${w.pathPrefix}`;
-            const clash = routes.get(route);
-            if (clash)
-                add(
-                    at("pathPrefix"),
-                    w.pathPrefix,
-                    `must differ from release:workloads.${clash}'s on host ${w.host}`,
-                );
-            routes.set(route, w.key);
-        }
-        if (isScalable(w)) {
-            const a = w.autoscaling;
-            const where = src.autoscaling
-                ? `release:workloads.${w.key}.autoscaling`
-                : "release:autoscaling";
-            if (a.minReplicas > a.maxReplicas) {
-                add(
-                    src.autoscaling?.minReplicas !== undefined ||
-                        src.autoscaling?.maxReplicas !== undefined
-                        ? at("autoscaling", "minReplicas")
-                        : ["autoscaling", "minReplicas"],
-                    a.minReplicas,
-                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas})`,
-                );
-            }
-            if (a.baselineReplicas > a.maxReplicas) {
-                add(
-                    src.autoscaling?.baselineReplicas !== undefined ||
-                        src.autoscaling?.maxReplicas !== undefined
-                        ? at("autoscaling", "baselineReplicas")
-                        : ["autoscaling", "baselineReplicas"],
-                    a.baselineReplicas,
-                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas})`,
-                );
-            }
-            if (cfg.traffic && cfg.traffic.idleReplicas > a.maxReplicas) {
-                add(
-                    ["traffic", "idleReplicas"],
-                    cfg.traffic.idleReplicas,
-                    `must be ≤ ${where}.maxReplicas (${a.maxReplicas}) of workload ${w.key}`,
-                );
-            }
-            if (w.preStopSleepSeconds >= w.terminationGracePeriodSeconds) {
-                const own =
-                    src.preStopSleepSeconds !== undefined ||
-                    src.terminationGracePeriodSeconds !== undefined;
-                add(
-                    own ? at("preStopSleepSeconds") : ["app", "preStopSleepSeconds"],
-                    w.preStopSleepSeconds,
-                    `must be shorter than ${own ? `release:workloads.${w.key}` : "release:app"}.terminationGracePeriodSeconds (${w.terminationGracePeriodSeconds}) so the app gets time to drain`,
-                );
-            }
-        }
-        for (const s of w.secretKeys ?? []) {
-            if (!(s in (cfg.appSecrets ?? {}))) {
-                add(at("secretKeys"), s, "must name keys of release:appSecrets");
-            }
-        }
-        if (src.data?.database && !cfg.database && src.data.database.enabled !== false) {
-            add(
-                at("data", "database"),
-                undefined,
-                "must not be set: the stack has no release:database",
-            );
-        }
-        if (src.data?.redis && !cfg.cache && src.data.redis.enabled !== false) {
-            add(at("data", "redis"), undefined, "must not be set: the stack has no release:cache");
-        }
-        const sslmode = w.database?.params.sslmode;
-        if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
-            add(
-                at("data", "database", "params", "sslmode"),
-                sslmode,
-                `must be one of ${SSL_MODES.join(", ")} (TLS for every connection, CL-03)`,
-            );
-        }
-        out.push(...envNameClashes(w, at));
+    for (const w of resolveWorkloads(cfg)) {
+        const at: At = (...p) => ["workloads", w.key, ...p];
+        const checked: Checked = { w, src: cfg.workloads[w.key], at };
+        out.push(
+            ...kindFieldProblems(checked),
+            ...imageProblems(checked),
+            ...nameProblems(checked, names),
+            ...kindProblems(checked, routes),
+            ...(isScalable(w) ? scalingProblems(cfg, checked) : []),
+            ...dataContractProblems(cfg, checked),
+            ...envNameClashes(w, at),
+        );
     }
     return out;
 }
 
 /** Two injected env vars with one name would silently shadow each other. */
-function envNameClashes(
-    w: Workload,
-    at: (...p: (string | number)[]) => (string | number)[],
-): Issue[] {
+function envNameClashes(w: Workload, at: At): ConfigIssue[] {
     const seen = new Map<string, string>();
-    const out: Issue[] = [];
+    const out: ConfigIssue[] = [];
     const take = (name: string | false, what: string) => {
         if (name === false) return;
         const prev = seen.get(name);
@@ -511,7 +568,6 @@ function envNameClashes(
 
 export const workloadRules: CrossFieldRule[] = [
     function workloads(cfg, ctx) {
-        if (!cfg.workloads) return;
         reportIssues(ctx, workloadProblems(cfg));
     },
 ];

@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import { PROD_MIN_BACKUP_RETENTION_DAYS, dataProblems } from "../config/data";
 import { configProblems, planStack } from "./helpers";
+import { happyConfig } from "./parsedStacks";
 
 type Case = [string, "staging" | "prod", (c: Record<string, any>) => void, string];
 
@@ -213,7 +214,32 @@ describe("data tier config", () => {
         }
     });
 
+    it("names the migration workload by a key the stack declares, not an inherited name", () => {
+        const cfg = happyConfig("prod");
+        const db = cfg.database!;
+        const migrator = (workload: string) =>
+            dataProblems({ ...cfg, database: { ...db, migration: { ...db.migration, workload } } });
+        assert.deepStrictEqual(migrator("api"), []);
+        for (const workload of ["web", "constructor"]) {
+            assert.deepStrictEqual(migrator(workload), [
+                {
+                    path: ["database", "migration", "workload"],
+                    input: workload,
+                    message: "must name a key of release:workloads (api)",
+                },
+            ]);
+        }
+    });
+
     it("keeps app-only stacks valid: the data sections are optional together", () => {
-        assert.deepStrictEqual(dataProblems({ stage: "prod", colors: {} }), []);
+        const appOnly = {
+            ...happyConfig("prod"),
+            network: undefined,
+            database: undefined,
+            cache: undefined,
+        };
+        assert.deepStrictEqual(dataProblems(appOnly), []);
+        // The same stack with its data tier is checked (the rules above do run on it).
+        assert.notDeepStrictEqual(dataProblems({ ...happyConfig("prod"), network: undefined }), []);
     });
 });

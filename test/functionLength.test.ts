@@ -10,14 +10,11 @@ const KNOWN = new Set([
     "scripts/lib/release.ts runRelease",
     "components/monitoring/cloudwatchExporter.ts constructor",
     "components/data/database.ts constructor",
-    "config/data.ts dataProblems",
-    "config/workloads.ts workloadProblems",
     "components/storage/databaseBackup.ts constructor",
     "components/monitoring/metricsExporters.ts constructor",
     "components/monitoring/alerting.ts constructor",
     "scripts/lib/plan.ts planOnce",
     "components/data/cache.ts constructor",
-    "config/storage.ts storageProblems",
     "components/storage/bucket.ts constructor",
 ]);
 

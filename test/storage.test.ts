@@ -2,6 +2,8 @@
 // refuse what S3 would refuse.
 import * as assert from "assert";
 import { configProblems } from "./helpers";
+import { happyConfig } from "./parsedStacks";
+import { backupProblems, backupSchema } from "../config/backup";
 import { bucketEnvVar, bucketSchema, storageProblems } from "../config/storage";
 import { bucketPolicyDocument, defaultBucketName, lifecycleRules } from "../decisions/storage";
 
@@ -113,9 +115,9 @@ describe("bucket decisions", () => {
 });
 
 describe("release:buckets rules", () => {
-    const problems = (stage: string, buckets: Record<string, unknown>) =>
+    const problems = (stage: "staging" | "prod", buckets: Record<string, unknown>) =>
         storageProblems({
-            stage,
+            ...happyConfig(stage),
             buckets: Object.fromEntries(
                 Object.entries(buckets).map(([k, v]) => [k, bucket(v as any)]),
             ),
@@ -185,6 +187,33 @@ describe("release:buckets rules", () => {
         );
     });
 
+    it("refuses a bucket env var only when the granted workload mounts a secret of that name", () => {
+        const cfg = happyConfig("staging");
+        const granted = {
+            ...cfg,
+            buckets: { uploads: bucket({ access: { api: "read" } }) },
+            appSecrets: { ...cfg.appSecrets, UPLOADS_BUCKET: "placeholder" },
+        };
+        const api = cfg.workloads.api;
+        const withKeys = (secretKeys: string[] | undefined) =>
+            storageProblems({
+                ...granted,
+                workloads: { ...cfg.workloads, api: { ...api, secretKeys } },
+            });
+        const reuse =
+            "must not reuse an env var workload api already sets (UPLOADS_BUCKET): the pod would carry it twice";
+        // Without secretKeys the workload mounts every release:appSecrets key.
+        assert.deepStrictEqual(
+            withKeys(undefined).map((p) => [p.path.join("."), p.message]),
+            [["buckets.uploads.access.api", reuse]],
+        );
+        assert.deepStrictEqual(
+            withKeys(["UPLOADS_BUCKET"]).map((p) => p.message),
+            [reuse],
+        );
+        assert.deepStrictEqual(withKeys([]), []);
+    });
+
     it("refuses two buckets that would hand a workload the same env var", () => {
         assert.deepStrictEqual(
             problems("staging", { a: { envVar: "BUCKET" }, b: { envVar: "BUCKET" } }),
@@ -235,6 +264,21 @@ describe("release:database.backup and release:dns rules", () => {
                 'release:buckets.uploads.envVar must not reuse an env var workload api already sets (LOG_LEVEL): the pod would carry it twice (got "LOG_LEVEL")',
             ],
         );
+    });
+
+    it("a backup's bucket is a key the stack declares, not an inherited name", () => {
+        const cfg = happyConfig("staging");
+        const db = cfg.database!;
+        const backup = (bucket: string) =>
+            backupProblems({
+                ...cfg,
+                buckets: { backups: bucketSchema.parse({}) },
+                database: { ...db, backup: backupSchema.parse({ bucket }) },
+            }).map((p) => `${p.path.join(".")}: ${p.message}`);
+        assert.deepStrictEqual(backup("backups"), []);
+        assert.deepStrictEqual(backup("constructor"), [
+            "database.backup.bucket: must be a key of release:buckets (backups)",
+        ]);
     });
 
     it("pg_dump must be at least the server's major version", async () => {
