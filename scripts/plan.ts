@@ -7,16 +7,10 @@
 // 3 a rendered Kubernetes object fails its upstream schema.
 import * as fs from "fs";
 import * as path from "path";
+import { format, inspect } from "util";
 import { stringify } from "yaml";
 import { ConfigError } from "../config";
-import {
-    ensureDir,
-    isKubernetesObject,
-    manifestOf,
-    planProgram,
-    type Plan,
-    type PreviousState,
-} from "./lib/plan";
+import { ensureDir, isKubernetesObject, manifestOf, planProgram, type Plan } from "./lib/plan";
 import { formatSchemaProblem, validatePlanManifests } from "./lib/k8sSchema";
 import { loadBase, PlanBaseError, readPlanFile, type PlanBase } from "./lib/planBase";
 // The diff renderer loads only with --diff (see main): a plain plan does not need it.
@@ -29,13 +23,7 @@ import {
     type Violation,
 } from "./lib/policyRunner";
 import { writeRulesFile } from "./lib/rulesFile";
-import {
-    defaultOutDir,
-    loadStackInput,
-    planRequest,
-    StackFileError,
-    type StackInput,
-} from "./lib/stackFile";
+import { defaultOutDir, loadStackInput, planRequest, StackFileError } from "./lib/stackFile";
 import { renderSummary } from "./lib/summary";
 
 /** Command-line options; each flag is one entry in FLAGS below. */
@@ -112,18 +100,34 @@ function parseArgs(argv: string[]): Args {
     return args;
 }
 
-/** Runs the program under mocks; with `quiet`, program logs go to stderr so stdout stays clean. */
-async function runPlan(
-    input: StackInput,
-    quiet: boolean,
-    previous: PreviousState | undefined,
-): Promise<Plan> {
-    const log = console.log;
-    if (quiet) console.log = console.error;
+/** Where a run writes: the process's streams, or a test's buffers. */
+export interface CliIo {
+    stdout(text: string): void;
+    stderr(text: string): void;
+}
+
+/** The process's own streams (the default). */
+export const processIo: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs `work` with the console sent to `io`: program logs (console.log) go to stderr when `quiet`,
+ * so stdout stays one document; warnings and errors always go to stderr.
+ */
+async function withConsole<T>(io: CliIo, quiet: boolean, work: () => Promise<T>): Promise<T> {
+    const saved = { log: console.log, warn: console.warn, error: console.error };
+    const line =
+        (write: (text: string) => void) =>
+        (...parts: unknown[]) =>
+            write(format(...parts) + "\n");
+    console.log = line(quiet ? io.stderr : io.stdout);
+    console.warn = console.error = line(io.stderr);
     try {
-        return await planProgram(planRequest(input, { previous }));
+        return await work();
     } finally {
-        console.log = log;
+        Object.assign(console, saved);
     }
 }
 
@@ -143,15 +147,16 @@ function writeOutDir(dir: string, doc: PlanDocument): number {
     return n;
 }
 
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
+async function plan(argv: string[], io: CliIo): Promise<number> {
+    const out = (line: string) => io.stdout(line + "\n");
+    const err = (line: string) => io.stderr(line + "\n");
+    const args = parseArgs(argv);
     const input = loadStackInput(args.stack);
     // The base goes first: unless --previous names another, it is the state this plan moves from.
     let base: PlanBase | undefined;
     if (args.diff !== undefined) {
-        const log = console.log;
-        console.log = console.error; // The base program's logs must not land in the diff.
-        base = await loadBase(args.diff, args.stack).finally(() => (console.log = log));
+        // The base program's logs must not land in the diff.
+        base = await withConsole(io, true, () => loadBase(args.diff!, args.stack));
     }
     const previousPlan = args.previous ? readPlanFile(args.previous, "--previous") : base?.plan;
     if (args.previous && previousPlan?.stack !== input.stack) {
@@ -163,13 +168,14 @@ async function main(): Promise<number> {
         previousPlan && previousPlan.stack === input.stack && previousPlan.resources.length > 0
             ? { outputs: previousPlan.outputs, resources: previousPlan.resources }
             : undefined;
-    const plan = await runPlan(input, args.json || args.diff !== undefined, previous);
+    const quiet = args.json || args.diff !== undefined;
+    const plan = await withConsole(io, quiet, () => planProgram(planRequest(input, { previous })));
     let exitCode = 0;
 
     const schemaProblems = validatePlanManifests(plan);
     if (schemaProblems.length > 0) {
-        console.error("Rendered Kubernetes objects fail the upstream schema:");
-        for (const p of schemaProblems) console.error(`  - ${formatSchemaProblem(p)}`);
+        err("Rendered Kubernetes objects fail the upstream schema:");
+        for (const p of schemaProblems) err(`  - ${formatSchemaProblem(p)}`);
         return EXIT_SCHEMA;
     }
 
@@ -200,36 +206,41 @@ async function main(): Promise<number> {
             path.join(outDir, args.format === "markdown" ? "diff.md" : "diff.txt"),
             text,
         );
-        process.stdout.write(text);
-        if (policyRun.violations.length > 0) console.error(renderViolations(policyRun));
+        io.stdout(text);
+        if (policyRun.violations.length > 0) err(renderViolations(policyRun));
     } else if (args.json) {
-        process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
-        if (policyRun.violations.length > 0) console.error(renderViolations(policyRun));
+        io.stdout(JSON.stringify(doc, null, 2) + "\n");
+        if (policyRun.violations.length > 0) err(renderViolations(policyRun));
     } else {
         const rel = (p: string) => path.relative(process.cwd(), p) || ".";
-        console.log(renderSummary(plan, rel(input.file)));
-        console.log(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
-        console.log(`All ${written} objects pass the upstream Kubernetes and CRD schemas`);
-        if (rulesFile) console.log(`Wrote the Prometheus rules to ${rel(rulesFile)}`);
-        console.log(`\n${renderViolations(policyRun)}`);
+        out(renderSummary(plan, rel(input.file)));
+        out(`\nWrote ${written} Kubernetes manifests and plan.json to ${rel(outDir)}/`);
+        out(`All ${written} objects pass the upstream Kubernetes and CRD schemas`);
+        if (rulesFile) out(`Wrote the Prometheus rules to ${rel(rulesFile)}`);
+        out(`\n${renderViolations(policyRun)}`);
     }
     return exitCode;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        if (
+/**
+ * The whole command: plans, writes to `io` and returns the exit code (0, 1, EXIT_POLICY or
+ * EXIT_SCHEMA). A user's mistake prints its message alone; only a bug prints a stack trace.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+    try {
+        return await plan(argv, io);
+    } catch (err: unknown) {
+        const expected =
             err instanceof ConfigError ||
             err instanceof StackFileError ||
             err instanceof PlanBaseError ||
             err instanceof PolicyConfigError ||
-            err instanceof UsageError
-        ) {
-            console.error(err.message);
-            process.exit(1);
-        }
-        console.error(err);
-        process.exit(1);
-    },
-);
+            err instanceof UsageError;
+        io.stderr((expected ? (err as Error).message : inspect(err)) + "\n");
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code));
+}

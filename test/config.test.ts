@@ -166,7 +166,7 @@ describe("stack config", () => {
         before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"))));
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        it("exits 1 with the message and no stack trace, and writes nothing", () => {
+        it("exits 1 with the message and no stack trace, and writes nothing", async () => {
             const input = loadStackInput("prod");
             const config = {
                 ...input.config,
@@ -175,7 +175,7 @@ describe("stack config", () => {
             const file = path.join(dir, "Pulumi.bad.yaml");
             fs.writeFileSync(file, stringify({ config }));
             const out = path.join(dir, "out");
-            const { status, stderr } = runPlanCli([file, "--out", out]);
+            const { status, stderr } = await runPlanCli([file, "--out", out]);
             assert.strictEqual(status, 1);
             assert.match(
                 stderr,

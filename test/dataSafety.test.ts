@@ -311,7 +311,7 @@ describe("data tier safety", function () {
                 assert.strictEqual(inputs(secret).stringData, "[secret]");
 
                 const out = path.join(dir, stack);
-                const res = runPlanCli([stack, "--out", out]);
+                const res = await runPlanCli([stack, "--out", out]);
                 assert.ok(res.status === 0, res.stderr);
                 const files = fs.readdirSync(path.join(out, "manifests"));
                 assert.ok(

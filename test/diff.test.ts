@@ -199,8 +199,8 @@ describe("plan diff bases", function () {
         await assert.rejects(loadBase(junk, "prod"), /must be a plan saved with --json/);
     });
 
-    it("`plan -- prod --diff HEAD --format markdown` prints the comment body and exits 0", () => {
-        const res = runPlanCli([
+    it("`plan -- prod --diff HEAD --format markdown` prints the comment body and exits 0", async () => {
+        const res = await runPlanCli([
             "prod",
             "--diff",
             "HEAD",
@@ -219,8 +219,8 @@ describe("plan diff bases", function () {
         assert.strictEqual(fs.readFileSync(path.join(dir, "out", "diff.md"), "utf8"), out);
     });
 
-    it("refuses an unknown --format with a usage error (exit 1)", () => {
-        const { status, stderr } = runPlanCli(["prod", "--diff", "HEAD", "--format", "html"]);
+    it("refuses an unknown --format with a usage error (exit 1)", async () => {
+        const { status, stderr } = await runPlanCli(["prod", "--diff", "HEAD", "--format", "html"]);
         assert.strictEqual(status, 1);
         assert.match(stderr, /^--format must be text or markdown \(got html\)$/m);
     });

@@ -3,6 +3,7 @@ import * as path from "path";
 // Test helpers: plan a stack (optionally with config edits) through the real program under mocks.
 import { ConfigError } from "../config";
 import { planProgram, type Plan, type PlannedResource } from "../scripts/lib/plan";
+import { main as planMain } from "../scripts/plan";
 import { editedStackConfig, type ConfigEdit, type StackName } from "../scripts/lib/stackEdit";
 import { planRequest } from "../scripts/lib/stackFile";
 
@@ -77,12 +78,28 @@ export function inputs(r: PlannedResource): any {
     return r.inputs;
 }
 
-/** Runs `npm run plan -- <args>` as a user would (a fresh process) and collects its result. */
-export function runPlanCli(args: string[]): {
+export interface CliResult {
     status: number | null;
     stdout: string;
     stderr: string;
-} {
+}
+
+/**
+ * Runs `npm run plan -- <args>` in this process: the command's own main, with its output
+ * collected. Same exit code and streams as the real process (runPlanProcess checks that wiring).
+ */
+export async function runPlanCli(args: string[]): Promise<CliResult> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await planMain(args, {
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+    });
+    return { status, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** Runs `npm run plan -- <args>` as a user would (a fresh process) and collects its result. */
+export function runPlanProcess(args: string[]): CliResult {
     const res = spawnSync(
         process.execPath,
         ["-r", "./scripts/register.js", "scripts/plan.ts", ...args],

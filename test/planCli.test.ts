@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { isKubernetesObject, planProgram } from "../scripts/lib/plan";
 import { loadStackInput } from "../scripts/lib/stackFile";
 import { renderSummary } from "../scripts/lib/summary";
-import { planStack, runPlanCli } from "./helpers";
+import { planStack, runPlanCli, runPlanProcess } from "./helpers";
 import { ROUTER_VARIANTS } from "./routerVariants";
 
 describe("offline plan command", () => {
@@ -14,9 +14,11 @@ describe("offline plan command", () => {
     before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-json-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("--json prints one parseable document and writes every Kubernetes object as YAML", async () => {
+    // The one run through the real entry (a fresh node process): its exit code, and a stdout that
+    // holds only the document. The other tests call the same main in-process.
+    it("--json prints one parseable document and writes every Kubernetes object as YAML", () => {
         const out = path.join(dir, "prod");
-        const res = runPlanCli(["prod", "--json", "--out", out]);
+        const res = runPlanProcess(["prod", "--json", "--out", out]);
         assert.ok(res.status === 0 || res.status === 2, res.stderr);
         const doc = JSON.parse(res.stdout);
         assert.strictEqual(doc.stack, "prod");
@@ -38,17 +40,17 @@ describe("offline plan command", () => {
         }
     });
 
-    it("accepts a path to a stack file and names the stack after it", () => {
+    it("accepts a path to a stack file and names the stack after it", async () => {
         const input = loadStackInput("staging");
         const file = path.join(dir, "Pulumi.qa.yaml");
         fs.writeFileSync(file, stringify({ config: input.config }));
-        const res = runPlanCli([file, "--out", path.join(dir, "qa")]);
+        const res = await runPlanCli([file, "--out", path.join(dir, "qa")]);
         assert.ok(res.status === 0 || res.status === 2, res.stderr);
         assert.match(res.stdout, /Plan for stack qa/);
     });
 
-    it("rejects an unknown flag with exit 1", () => {
-        const res = runPlanCli(["prod", "--jsn"]);
+    it("rejects an unknown flag with exit 1", async () => {
+        const res = await runPlanCli(["prod", "--jsn"]);
         assert.strictEqual(res.status, 1);
         assert.match(res.stderr, /--jsn must be one of/);
     });

@@ -34,8 +34,8 @@ describe("previous state in the offline plan", function () {
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("--previous orders the update against a saved plan", () => {
-        const res = runPlanCli([
+    it("--previous orders the update against a saved plan", async () => {
+        const res = await runPlanCli([
             shiftedStack,
             "--previous",
             savedPlan,
@@ -53,17 +53,23 @@ describe("previous state in the offline plan", function () {
         assert.strictEqual((blue.inputs as any).spec.replicas, 5, "keeps the 5 pods it runs");
     });
 
-    it("--diff uses its base as the previous state", () => {
-        const res = runPlanCli([shiftedStack, "--diff", savedPlan, "--out", path.join(dir, "b")]);
+    it("--diff uses its base as the previous state", async () => {
+        const res = await runPlanCli([
+            shiftedStack,
+            "--diff",
+            savedPlan,
+            "--out",
+            path.join(dir, "b"),
+        ]);
         assert.ok(res.status === 0 || res.status === 2, res.stderr);
         assert.match(res.stdout, /nova-api-blue-hpa/);
         assert.doesNotMatch(res.stdout, /nova-api-blue-deployment/, "blue keeps its replicas");
     });
 
-    it("--previous must be a plan of the same stack", () => {
+    it("--previous must be a plan of the same stack", async () => {
         const staging = path.join(dir, "staging.json");
         fs.writeFileSync(staging, JSON.stringify({ ...committed, stack: "staging" }));
-        const res = runPlanCli(["prod", "--previous", staging, "--out", path.join(dir, "c")]);
+        const res = await runPlanCli(["prod", "--previous", staging, "--out", path.join(dir, "c")]);
         assert.strictEqual(res.status, 1);
         assert.match(
             res.stderr,

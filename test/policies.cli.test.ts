@@ -24,13 +24,13 @@ describe("npm run plan: policy step", function () {
         return file;
     }
 
-    it("prod with an HPA floor of 1: exit 2, the violation in --json, the plan still written", () => {
+    it("prod with an HPA floor of 1: exit 2, the violation in --json, the plan still written", async () => {
         const file = stackFile("prod", "prod-low-floor", (c) => {
             c["release:autoscaling"].minReplicas = 1;
             c["release:autoscaling"].baselineReplicas = 2;
         });
         const out = path.join(dir, "out-json");
-        const res = plan([file, "--json", "--out", out]);
+        const res = await plan([file, "--json", "--out", out]);
         assert.equal(res.status, 2, res.stderr);
         const doc = JSON.parse(res.stdout);
         const hpa = doc.violations.filter((v: any) => v.policy === "k8s-hpa-sizing");
@@ -48,11 +48,11 @@ describe("npm run plan: policy step", function () {
         assert.match(res.stderr, /mandatory \(\d+\):/);
     });
 
-    it("staging with a wildcard CORS origin: advisory, listed under its level, exit 0", () => {
+    it("staging with a wildcard CORS origin: advisory, listed under its level, exit 0", async () => {
         const file = stackFile("staging", "staging-cors", (c) => {
             c["release:app"].corsOrigins = ["*"];
         });
-        const res = plan([file, "--out", path.join(dir, "out-human")]);
+        const res = await plan([file, "--out", path.join(dir, "out-human")]);
         assert.equal(res.status, 0, res.stderr);
         const listing = res.stdout.slice(res.stdout.indexOf("\nPolicies ("));
         const lines = listing.trim().split("\n").slice(1);

@@ -177,16 +177,16 @@ describe("stack files a user could write (plan CLI)", function () {
     before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "safety-cli-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    function run(config: unknown, doc?: unknown) {
+    async function run(config: unknown, doc?: unknown) {
         const file = path.join(dir, "Pulumi.cli-file.yaml");
         fs.writeFileSync(file, stringify(doc ?? { config }));
         return runPlanCli([file, "--out", path.join(dir, "out")]);
     }
 
-    function expectRefused(cases: Case[]) {
+    async function expectRefused(cases: Case[]) {
         const config = prodConfig();
         for (const c of cases) c.edit(config);
-        const res = run(config);
+        const res = await run(config);
         assert.strictEqual(res.status, 1, res.stdout + res.stderr);
         assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
         const lines = res.stderr.split("\n").map((l) => l.replace(/^\s+- /, ""));
@@ -201,16 +201,16 @@ describe("stack files a user could write (plan CLI)", function () {
         return res;
     }
 
-    it(`refuses ${CONFIG_CASES.length} config values the API server or AWS would refuse`, () => {
-        expectRefused(CONFIG_CASES);
+    it(`refuses ${CONFIG_CASES.length} config values the API server or AWS would refuse`, async () => {
+        await expectRefused(CONFIG_CASES);
     });
 
-    it(`refuses ${CROSS_FIELD_CASES.length} unsafe combinations of valid values`, () => {
-        expectRefused(CROSS_FIELD_CASES);
+    it(`refuses ${CROSS_FIELD_CASES.length} unsafe combinations of valid values`, async () => {
+        await expectRefused(CROSS_FIELD_CASES);
     });
 
-    it(`refuses ${FILE_CASES.length} stack-file problems before planning`, () => {
-        expectRefused(FILE_CASES);
+    it(`refuses ${FILE_CASES.length} stack-file problems before planning`, async () => {
+        await expectRefused(FILE_CASES);
     });
 
     for (const [what, doc, expect] of [
@@ -225,17 +225,17 @@ describe("stack files a user could write (plan CLI)", function () {
             'Pulumi.cli-file.yaml must be a YAML mapping with a config: key (got the string "release:stage: prod")',
         ],
     ] as const) {
-        it(`refuses a file when ${what}, without inventing keys`, () => {
-            const res = run(undefined, doc);
+        it(`refuses a file when ${what}, without inventing keys`, async () => {
+            const res = await run(undefined, doc);
             assert.strictEqual(res.status, 1, res.stdout + res.stderr);
             assert.strictEqual(res.stderr.trim(), expect);
         });
     }
 
-    it(`plans every form pulumi config set writes (${VALID_EDITS.length} at once)`, () => {
+    it(`plans every form pulumi config set writes (${VALID_EDITS.length} at once)`, async () => {
         const config = prodConfig();
         for (const [, edit] of VALID_EDITS) edit(config);
-        const res = run(config);
+        const res = await run(config);
         assert.strictEqual(res.status, 0, res.stdout + res.stderr);
         assert.match(res.stdout, /no violations/);
         // The restore and the stopped writes are said in the plan summary.

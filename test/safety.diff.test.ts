@@ -54,11 +54,11 @@ describe("plan diff: new code on a colour that takes traffic", function () {
         assert.deepStrictEqual(liveImage(review), []);
     });
 
-    it("shows the marker in `npm run plan -- --diff` against a saved plan", () => {
+    it("shows the marker in `npm run plan -- --diff` against a saved plan", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "live-image-"));
         try {
             const base = path.join(dir, "base");
-            const saved = runPlanCli(["prod", "--json", "--out", base]);
+            const saved = await runPlanCli(["prod", "--json", "--out", base]);
             assert.strictEqual(saved.status, 0, saved.stderr);
             const doc = parse(
                 fs.readFileSync(path.resolve(__dirname, "../Pulumi.prod.yaml"), "utf8"),
@@ -66,7 +66,13 @@ describe("plan diff: new code on a colour that takes traffic", function () {
             doc.config["release:colors"].green.version = NEXT;
             const file = path.join(dir, "Pulumi.prod.yaml");
             fs.writeFileSync(file, stringify(doc));
-            const res = runPlanCli([file, "--diff", path.join(base, "plan.json"), "--out", dir]);
+            const res = await runPlanCli([
+                file,
+                "--diff",
+                path.join(base, "plan.json"),
+                "--out",
+                dir,
+            ]);
             assert.strictEqual(res.status, 0, res.stderr);
             assert.match(
                 res.stdout,
