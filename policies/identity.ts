@@ -13,7 +13,9 @@ export const IAM_TYPES = {
     accessKey: "aws:iam/accessKey:AccessKey",
 } as const;
 
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+function asList(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : v === undefined ? [] : [v];
+}
 
 function parseDocument(doc: unknown): Props | undefined {
     if (doc && typeof doc === "object") return doc as Props;
@@ -25,7 +27,9 @@ function parseDocument(doc: unknown): Props | undefined {
     }
 }
 
-const statementsOf = (doc: unknown): Props[] => asList(parseDocument(doc)?.Statement) as Props[];
+function statementsOf(doc: unknown): Props[] {
+    return asList(parseDocument(doc)?.Statement) as Props[];
+}
 
 /** Condition values whose key ends in `suffix`, under any operator, with the operator's name. */
 function conditionValues(s: Props, suffix: string): { operator: string; values: string[] }[] {
@@ -41,11 +45,14 @@ function conditionValues(s: Props, suffix: string): { operator: string; values: 
 const SA_SUBJECT =
     /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
-const isWebIdentity = (s: Props) =>
-    s.Effect === "Allow" &&
-    asList(s.Action).some(
-        (a) => a === "sts:AssumeRoleWithWebIdentity" || a === "sts:*" || a === "*",
+function isWebIdentity(s: Props) {
+    return (
+        s.Effect === "Allow" &&
+        asList(s.Action).some(
+            (a) => a === "sts:AssumeRoleWithWebIdentity" || a === "sts:*" || a === "*",
+        )
     );
+}
 
 /** Problems with one role's ServiceAccount trust, or none when it trusts no web identity. */
 export function trustProblems(trust: unknown): string[] {
@@ -97,21 +104,23 @@ export function trustProblems(trust: unknown): string[] {
     return problems;
 }
 
-export const serviceAccountRoleScoped: StackValidationPolicy = {
-    name: "iam-service-account-role-scoped",
-    description:
-        "An IAM role trusted by a Kubernetes ServiceAccount must name exactly one namespace and ServiceAccount.",
-    validateStack: (args, report) => {
-        let seen = 0;
-        for (const r of args.resources.filter((x) => x.type === IAM_TYPES.role)) {
-            if (statementsOf(r.props.assumeRolePolicy).some(isWebIdentity)) seen++;
-            for (const p of trustProblems(r.props.assumeRolePolicy)) {
-                report(`IAM role ${String(r.props.name ?? r.name)} trust policy ${p}`, r.urn);
+export function serviceAccountRoleScoped(): StackValidationPolicy {
+    return {
+        name: "iam-service-account-role-scoped",
+        description:
+            "An IAM role trusted by a Kubernetes ServiceAccount must name exactly one namespace and ServiceAccount.",
+        validateStack: (args, report) => {
+            let seen = 0;
+            for (const r of args.resources.filter((x) => x.type === IAM_TYPES.role)) {
+                if (statementsOf(r.props.assumeRolePolicy).some(isWebIdentity)) seen++;
+                for (const p of trustProblems(r.props.assumeRolePolicy)) {
+                    report(`IAM role ${String(r.props.name ?? r.name)} trust policy ${p}`, r.urn);
+                }
             }
-        }
-        if (seen === 0) args.notApplicable("no IAM role trusts a web identity");
-    },
-};
+            if (seen === 0) args.notApplicable("no IAM role trusts a web identity");
+        },
+    };
+}
 
 const POLICY_DOCS: { type: string; prop: string }[] = [
     { type: IAM_TYPES.rolePolicy, prop: "policy" },
@@ -147,34 +156,41 @@ export function broadGrants(doc: unknown): string[] {
     return out;
 }
 
-export const noS3WildcardPolicy: StackValidationPolicy = {
-    name: "iam-no-s3-wildcard",
-    description: 'An IAM policy must not allow "s3:*" (or every action) on every resource.',
-    validateStack: (args, report) => {
-        const docs = permissionDocuments(args.resources);
-        if (docs.length === 0) args.notApplicable("no IAM permission policy in the stack");
-        for (const { r, doc } of docs) {
-            for (const action of broadGrants(doc)) {
+export function noS3WildcardPolicy(): StackValidationPolicy {
+    return {
+        name: "iam-no-s3-wildcard",
+        description: 'An IAM policy must not allow "s3:*" (or every action) on every resource.',
+        validateStack: (args, report) => {
+            const docs = permissionDocuments(args.resources);
+            if (docs.length === 0) args.notApplicable("no IAM permission policy in the stack");
+            for (const { r, doc } of docs) {
+                for (const action of broadGrants(doc)) {
+                    report(
+                        `${r.type.split(":").pop()} ${String(r.props.name ?? r.name)} must not allow ${action} on "*"`,
+                        r.urn,
+                    );
+                }
+            }
+        },
+    };
+}
+
+export function noStaticAccessKeys(): StackValidationPolicy {
+    return {
+        name: "iam-no-static-access-keys",
+        description:
+            "The stack must not create IAM access keys: workloads must use pod identities.",
+        validateStack: (args, report) => {
+            for (const r of args.resources.filter((x) => x.type === IAM_TYPES.accessKey)) {
                 report(
-                    `${r.type.split(":").pop()} ${String(r.props.name ?? r.name)} must not allow ${action} on "*"`,
+                    `IAM access key ${r.name} must not exist: use a pod identity (IAM role for the ServiceAccount)`,
                     r.urn,
                 );
             }
-        }
-    },
-};
+        },
+    };
+}
 
-export const noStaticAccessKeys: StackValidationPolicy = {
-    name: "iam-no-static-access-keys",
-    description: "The stack must not create IAM access keys: workloads must use pod identities.",
-    validateStack: (args, report) => {
-        for (const r of args.resources.filter((x) => x.type === IAM_TYPES.accessKey)) {
-            report(
-                `IAM access key ${r.name} must not exist: use a pod identity (IAM role for the ServiceAccount)`,
-                r.urn,
-            );
-        }
-    },
-};
-
-export const identityPolicies = [serviceAccountRoleScoped, noS3WildcardPolicy, noStaticAccessKeys];
+export function identityPolicies() {
+    return [serviceAccountRoleScoped(), noS3WildcardPolicy(), noStaticAccessKeys()];
+}

@@ -2,4 +2,4 @@
 import { PolicyPack } from "@pulumi/policy";
 import { DEFAULT_ENFORCEMENT, PACK_NAME, policies } from "./policies";
 
-new PolicyPack(PACK_NAME, { enforcementLevel: DEFAULT_ENFORCEMENT, policies });
+new PolicyPack(PACK_NAME, { enforcementLevel: DEFAULT_ENFORCEMENT, policies: policies() });

@@ -60,74 +60,84 @@ export function isPinnedImage(image: string | undefined): boolean {
     return /^\w[\w.-]{0,127}$/.test(tag) && tag !== "latest";
 }
 
-export const imagePinned: ResourceValidationPolicy = {
-    name: "k8s-image-pinned",
-    description: "Every container image must be pinned to a version tag or a digest, never latest.",
-    validateResource: forWorkloads((props, _args, report) => {
-        for (const { c, label } of containersOf(podSpecOf(props))) {
-            if (!isPinnedImage(c.image)) {
-                report(
-                    `${label} image must be pinned to a version tag other than latest or a digest (got "${c.image ?? ""}")`,
-                );
-            }
-        }
-    }),
-};
-
-export const resourcesSet: ResourceValidationPolicy = {
-    name: "k8s-resources-set",
-    description: "Every container must declare CPU and memory requests and limits.",
-    validateResource: forWorkloads((props, _args, report) => {
-        for (const { c, label } of containersOf(podSpecOf(props))) {
-            const missing: string[] = [];
-            for (const kind of ["requests", "limits"] as const) {
-                for (const res of ["cpu", "memory"]) {
-                    if (c.resources?.[kind]?.[res] === undefined) missing.push(`${kind}.${res}`);
+export function imagePinned(): ResourceValidationPolicy {
+    return {
+        name: "k8s-image-pinned",
+        description:
+            "Every container image must be pinned to a version tag or a digest, never latest.",
+        validateResource: forWorkloads((props, _args, report) => {
+            for (const { c, label } of containersOf(podSpecOf(props))) {
+                if (!isPinnedImage(c.image)) {
+                    report(
+                        `${label} image must be pinned to a version tag other than latest or a digest (got "${c.image ?? ""}")`,
+                    );
                 }
             }
-            if (missing.length > 0) {
-                report(`${label} must set resources ${missing.join(", ")}`);
-            }
-        }
-    }),
-};
+        }),
+    };
+}
 
-export const probesSet: ResourceValidationPolicy = {
-    name: "k8s-probes-set",
-    description: "Every long-running container must have liveness and readiness probes.",
-    validateResource: forWorkloads((props, _args, report) => {
-        for (const { c, label } of containersOf({ containers: podSpecOf(props)?.containers })) {
-            const missing = (["livenessProbe", "readinessProbe"] as const).filter((p) => !c[p]);
-            if (missing.length > 0) report(`${label} must have a ${missing.join(" and a ")}`);
-        }
-    }, true),
-};
+export function resourcesSet(): ResourceValidationPolicy {
+    return {
+        name: "k8s-resources-set",
+        description: "Every container must declare CPU and memory requests and limits.",
+        validateResource: forWorkloads((props, _args, report) => {
+            for (const { c, label } of containersOf(podSpecOf(props))) {
+                const missing: string[] = [];
+                for (const kind of ["requests", "limits"] as const) {
+                    for (const res of ["cpu", "memory"]) {
+                        if (c.resources?.[kind]?.[res] === undefined)
+                            missing.push(`${kind}.${res}`);
+                    }
+                }
+                if (missing.length > 0) {
+                    report(`${label} must set resources ${missing.join(", ")}`);
+                }
+            }
+        }),
+    };
+}
 
-export const restrictedSecurityContext: ResourceValidationPolicy = {
-    name: "k8s-restricted-security-context",
-    description:
-        "Containers must run as non-root, without privilege escalation, on a read-only root filesystem.",
-    validateResource: forWorkloads((props, _args, report) => {
-        const pod = podSpecOf(props) ?? {};
-        const podSc = (pod.securityContext ?? {}) as Props;
-        for (const { c, label } of containersOf(pod)) {
-            const sc = c.securityContext ?? {};
-            const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
-            const uid = sc.runAsUser ?? podSc.runAsUser;
-            if (nonRoot !== true || uid === 0) {
-                report(`${label} must run as non-root (securityContext.runAsNonRoot: true)`);
+export function probesSet(): ResourceValidationPolicy {
+    return {
+        name: "k8s-probes-set",
+        description: "Every long-running container must have liveness and readiness probes.",
+        validateResource: forWorkloads((props, _args, report) => {
+            for (const { c, label } of containersOf({ containers: podSpecOf(props)?.containers })) {
+                const missing = (["livenessProbe", "readinessProbe"] as const).filter((p) => !c[p]);
+                if (missing.length > 0) report(`${label} must have a ${missing.join(" and a ")}`);
             }
-            if (sc.allowPrivilegeEscalation !== false || sc.privileged === true) {
-                report(
-                    `${label} must set securityContext.allowPrivilegeEscalation: false and not be privileged`,
-                );
+        }, true),
+    };
+}
+
+export function restrictedSecurityContext(): ResourceValidationPolicy {
+    return {
+        name: "k8s-restricted-security-context",
+        description:
+            "Containers must run as non-root, without privilege escalation, on a read-only root filesystem.",
+        validateResource: forWorkloads((props, _args, report) => {
+            const pod = podSpecOf(props) ?? {};
+            const podSc = (pod.securityContext ?? {}) as Props;
+            for (const { c, label } of containersOf(pod)) {
+                const sc = c.securityContext ?? {};
+                const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
+                const uid = sc.runAsUser ?? podSc.runAsUser;
+                if (nonRoot !== true || uid === 0) {
+                    report(`${label} must run as non-root (securityContext.runAsNonRoot: true)`);
+                }
+                if (sc.allowPrivilegeEscalation !== false || sc.privileged === true) {
+                    report(
+                        `${label} must set securityContext.allowPrivilegeEscalation: false and not be privileged`,
+                    );
+                }
+                if (sc.readOnlyRootFilesystem !== true) {
+                    report(`${label} must set securityContext.readOnlyRootFilesystem: true`);
+                }
             }
-            if (sc.readOnlyRootFilesystem !== true) {
-                report(`${label} must set securityContext.readOnlyRootFilesystem: true`);
-            }
-        }
-    }),
-};
+        }),
+    };
+}
 
 /** Names that hold secrets: the list the stack config checks too (secretNames.ts). */
 export const DEFAULT_SECRET_ENV_PATTERN = SECRET_ENV_PATTERN;
@@ -144,84 +154,88 @@ export function expandsSecret(value: string, fromSecret: ReadonlySet<string>): b
     return m !== null && fromSecret.has(m[1]);
 }
 
-export const noLiteralSecretEnv: ResourceValidationPolicy = {
-    name: "k8s-no-literal-secret-env",
-    description:
-        "Environment variables whose names look like secrets must come from a Secret (valueFrom), not a literal.",
-    configSchema: {
-        properties: {
-            namePattern: {
-                type: "string",
-                default: DEFAULT_SECRET_ENV_PATTERN,
-                description: "Case-insensitive regular expression for secret-looking names.",
-            },
-            notNamePattern: {
-                type: "string",
-                default: NOT_SECRET_ENV_PATTERN,
-                description:
-                    "Case-insensitive regular expression for names that match namePattern but hold no credential (token lifetimes); empty for none.",
+export function noLiteralSecretEnv(): ResourceValidationPolicy {
+    return {
+        name: "k8s-no-literal-secret-env",
+        description:
+            "Environment variables whose names look like secrets must come from a Secret (valueFrom), not a literal.",
+        configSchema: {
+            properties: {
+                namePattern: {
+                    type: "string",
+                    default: DEFAULT_SECRET_ENV_PATTERN,
+                    description: "Case-insensitive regular expression for secret-looking names.",
+                },
+                notNamePattern: {
+                    type: "string",
+                    default: NOT_SECRET_ENV_PATTERN,
+                    description:
+                        "Case-insensitive regular expression for names that match namePattern but hold no credential (token lifetimes); empty for none.",
+                },
             },
         },
-    },
-    validateResource: forWorkloads((props, args, report) => {
-        const { namePattern, notNamePattern } = args.getConfig<{
-            namePattern: string;
-            notNamePattern: string;
-        }>();
-        for (const { c, label } of containersOf(podSpecOf(props))) {
-            const fromSecret = new Set<string>();
-            for (const e of c.env ?? []) {
-                if (e.valueFrom?.secretKeyRef) fromSecret.add(e.name);
-                if (
-                    isSecretEnvName(e.name, namePattern, notNamePattern) &&
-                    e.value !== undefined &&
-                    e.valueFrom === undefined &&
-                    !expandsSecret(e.value, fromSecret)
-                ) {
-                    report(
-                        `${label} env ${e.name} must come from a Secret (valueFrom.secretKeyRef), not a literal value`,
-                    );
+        validateResource: forWorkloads((props, args, report) => {
+            const { namePattern, notNamePattern } = args.getConfig<{
+                namePattern: string;
+                notNamePattern: string;
+            }>();
+            for (const { c, label } of containersOf(podSpecOf(props))) {
+                const fromSecret = new Set<string>();
+                for (const e of c.env ?? []) {
+                    if (e.valueFrom?.secretKeyRef) fromSecret.add(e.name);
+                    if (
+                        isSecretEnvName(e.name, namePattern, notNamePattern) &&
+                        e.value !== undefined &&
+                        e.valueFrom === undefined &&
+                        !expandsSecret(e.value, fromSecret)
+                    ) {
+                        report(
+                            `${label} env ${e.name} must come from a Secret (valueFrom.secretKeyRef), not a literal value`,
+                        );
+                    }
                 }
             }
-        }
-    }),
-};
+        }),
+    };
+}
 
-export const corsNotWildcard: ResourceValidationPolicy = {
-    name: "k8s-cors-not-wildcard",
-    description: "The app's CORS origins must list explicit domains, never `*`.",
-    configSchema: {
-        properties: {
-            envNames: {
-                type: "array",
-                items: { type: "string" },
-                default: [
-                    "CORS_ORIGINS",
-                    "CORS_ORIGIN",
-                    "CORS_ALLOWED_ORIGINS",
-                    "ALLOWED_ORIGINS",
-                    "ACCESS_CONTROL_ALLOW_ORIGIN",
-                ],
-                description: "Environment variables holding the allowed CORS origins.",
+export function corsNotWildcard(): ResourceValidationPolicy {
+    return {
+        name: "k8s-cors-not-wildcard",
+        description: "The app's CORS origins must list explicit domains, never `*`.",
+        configSchema: {
+            properties: {
+                envNames: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: [
+                        "CORS_ORIGINS",
+                        "CORS_ORIGIN",
+                        "CORS_ALLOWED_ORIGINS",
+                        "ALLOWED_ORIGINS",
+                        "ACCESS_CONTROL_ALLOW_ORIGIN",
+                    ],
+                    description: "Environment variables holding the allowed CORS origins.",
+                },
             },
         },
-    },
-    validateResource: forWorkloads((props, args, report) => {
-        const { envNames } = args.getConfig<{ envNames: string[] }>();
-        const names = new Set(envNames.map((n) => n.toUpperCase()));
-        for (const { c, label } of containersOf(podSpecOf(props))) {
-            for (const e of c.env ?? []) {
-                if (!names.has(e.name.toUpperCase()) || typeof e.value !== "string") continue;
-                const origins = e.value.split(/[\s,]+/).filter((o) => o !== "");
-                if (origins.some((o) => o.includes("*"))) {
-                    report(
-                        `${label} env ${e.name} must list explicit origins, not a wildcard (got "${e.value}")`,
-                    );
+        validateResource: forWorkloads((props, args, report) => {
+            const { envNames } = args.getConfig<{ envNames: string[] }>();
+            const names = new Set(envNames.map((n) => n.toUpperCase()));
+            for (const { c, label } of containersOf(podSpecOf(props))) {
+                for (const e of c.env ?? []) {
+                    if (!names.has(e.name.toUpperCase()) || typeof e.value !== "string") continue;
+                    const origins = e.value.split(/[\s,]+/).filter((o) => o !== "");
+                    if (origins.some((o) => o.includes("*"))) {
+                        report(
+                            `${label} env ${e.name} must list explicit origins, not a wildcard (got "${e.value}")`,
+                        );
+                    }
                 }
             }
-        }
-    }),
-};
+        }),
+    };
+}
 
 /** The averageUtilization an autoscaling/v2 HPA targets for a resource, if it has one. */
 function utilizationTarget(spec: Props | undefined, resource: string): number | undefined {
@@ -232,170 +246,182 @@ function utilizationTarget(spec: Props | undefined, resource: string): number | 
     return target?.type === "Utilization" ? target.averageUtilization : undefined;
 }
 
-const percent = (description: string, value: number) => ({
-    type: "integer" as const,
-    minimum: 1,
-    maximum: 100,
-    default: value,
-    description,
-});
+function percent(description: string, value: number) {
+    return {
+        type: "integer" as const,
+        minimum: 1,
+        maximum: 100,
+        default: value,
+        description,
+    };
+}
 
-export const hpaSizing: ResourceValidationPolicy = {
-    name: "k8s-hpa-sizing",
-    description:
-        "Every HorizontalPodAutoscaler must keep a replica floor, headroom above it, and CPU and memory utilization targets within the configured bands.",
-    configSchema: {
-        properties: {
-            minReplicas: {
-                type: "integer",
-                minimum: 1,
-                default: 3,
-                description: "Lowest allowed spec.minReplicas (3 in prod).",
+export function hpaSizing(): ResourceValidationPolicy {
+    return {
+        name: "k8s-hpa-sizing",
+        description:
+            "Every HorizontalPodAutoscaler must keep a replica floor, headroom above it, and CPU and memory utilization targets within the configured bands.",
+        configSchema: {
+            properties: {
+                minReplicas: {
+                    type: "integer",
+                    minimum: 1,
+                    default: 3,
+                    description: "Lowest allowed spec.minReplicas (3 in prod).",
+                },
+                minHeadroom: {
+                    type: "integer",
+                    minimum: 0,
+                    default: 2,
+                    description: "spec.maxReplicas must be at least spec.minReplicas plus this.",
+                },
+                cpuTargetMin: percent("Lowest allowed CPU averageUtilization target.", 50),
+                cpuTargetMax: percent("Highest allowed CPU averageUtilization target.", 70),
+                memoryTargetMin: percent("Lowest allowed memory averageUtilization target.", 60),
+                memoryTargetMax: percent("Highest allowed memory averageUtilization target.", 80),
             },
-            minHeadroom: {
-                type: "integer",
-                minimum: 0,
-                default: 2,
-                description: "spec.maxReplicas must be at least spec.minReplicas plus this.",
-            },
-            cpuTargetMin: percent("Lowest allowed CPU averageUtilization target.", 50),
-            cpuTargetMax: percent("Highest allowed CPU averageUtilization target.", 70),
-            memoryTargetMin: percent("Lowest allowed memory averageUtilization target.", 60),
-            memoryTargetMax: percent("Highest allowed memory averageUtilization target.", 80),
         },
-    },
-    validateResource: validateResourceOfType(
-        k8s.autoscaling.v2.HorizontalPodAutoscaler,
-        (hpa, args, report) => {
-            const c = args.getConfig<{
-                minReplicas: number;
-                minHeadroom: number;
-                cpuTargetMin: number;
-                cpuTargetMax: number;
-                memoryTargetMin: number;
-                memoryTargetMax: number;
-            }>();
-            const name = `HorizontalPodAutoscaler ${hpa.metadata?.name ?? args.name}`;
-            const min = hpa.spec?.minReplicas ?? 1;
-            const max = hpa.spec?.maxReplicas;
-            if (min < c.minReplicas) {
-                report(`${name} spec.minReplicas must be at least ${c.minReplicas} (got ${min})`);
-            }
-            if (typeof max === "number" && max < min + c.minHeadroom) {
-                report(
-                    `${name} spec.maxReplicas must be at least spec.minReplicas + ${c.minHeadroom} = ${min + c.minHeadroom} so it can scale out (got ${max})`,
-                );
-            }
-            const spec = hpa.spec as Props | undefined;
-            for (const [resource, lo, hi] of [
-                ["cpu", c.cpuTargetMin, c.cpuTargetMax],
-                ["memory", c.memoryTargetMin, c.memoryTargetMax],
-            ] as const) {
-                const target = utilizationTarget(spec, resource);
-                if (target === undefined) {
+        validateResource: validateResourceOfType(
+            k8s.autoscaling.v2.HorizontalPodAutoscaler,
+            (hpa, args, report) => {
+                const c = args.getConfig<{
+                    minReplicas: number;
+                    minHeadroom: number;
+                    cpuTargetMin: number;
+                    cpuTargetMax: number;
+                    memoryTargetMin: number;
+                    memoryTargetMax: number;
+                }>();
+                const name = `HorizontalPodAutoscaler ${hpa.metadata?.name ?? args.name}`;
+                const min = hpa.spec?.minReplicas ?? 1;
+                const max = hpa.spec?.maxReplicas;
+                if (min < c.minReplicas) {
                     report(
-                        `${name} must scale on ${resource} utilization (a Resource metric with an averageUtilization target ${lo}–${hi} %)`,
+                        `${name} spec.minReplicas must be at least ${c.minReplicas} (got ${min})`,
                     );
-                } else if (target < lo || target > hi) {
+                }
+                if (typeof max === "number" && max < min + c.minHeadroom) {
                     report(
-                        `${name} ${resource} averageUtilization target must be ${lo}–${hi} % (got ${target})`,
+                        `${name} spec.maxReplicas must be at least spec.minReplicas + ${c.minHeadroom} = ${min + c.minHeadroom} so it can scale out (got ${max})`,
                     );
+                }
+                const spec = hpa.spec as Props | undefined;
+                for (const [resource, lo, hi] of [
+                    ["cpu", c.cpuTargetMin, c.cpuTargetMax],
+                    ["memory", c.memoryTargetMin, c.memoryTargetMax],
+                ] as const) {
+                    const target = utilizationTarget(spec, resource);
+                    if (target === undefined) {
+                        report(
+                            `${name} must scale on ${resource} utilization (a Resource metric with an averageUtilization target ${lo}–${hi} %)`,
+                        );
+                    } else if (target < lo || target > hi) {
+                        report(
+                            `${name} ${resource} averageUtilization target must be ${lo}–${hi} % (got ${target})`,
+                        );
+                    }
+                }
+            },
+        ),
+    };
+}
+
+export function routedGracefulShutdown(): StackValidationPolicy {
+    return {
+        name: "k8s-routed-graceful-shutdown",
+        description:
+            "Workloads behind the router must have a termination grace period and a preStop hook on every container.",
+        configSchema: {
+            properties: {
+                minGracePeriodSeconds: {
+                    type: "integer",
+                    minimum: 1,
+                    default: 30,
+                    description: "Lowest allowed terminationGracePeriodSeconds.",
+                },
+            },
+        },
+        validateStack: (args, report) => {
+            const routed = routedDeployments(args.resources);
+            if (routed.length === 0) args.notApplicable("no Deployment is behind a routing object");
+            const { minGracePeriodSeconds } = args.getConfig<{ minGracePeriodSeconds: number }>();
+            for (const { deployment: d } of routed) {
+                const pod = podSpecOf(d.props) ?? {};
+                // Kubernetes' default grace period is 30 s when the field is absent.
+                const grace = pod.terminationGracePeriodSeconds ?? 30;
+                if (grace < minGracePeriodSeconds) {
+                    report(
+                        `Deployment ${nameOf(d.props)} terminationGracePeriodSeconds must be at least ${minGracePeriodSeconds} (got ${grace})`,
+                        d.urn,
+                    );
+                }
+                for (const { c, label } of containersOf({ containers: pod.containers })) {
+                    if (!c.lifecycle?.preStop) {
+                        report(
+                            `Deployment ${nameOf(d.props)} ${label} must have a lifecycle.preStop hook so routers drain it before it stops`,
+                            d.urn,
+                        );
+                    }
                 }
             }
         },
-    ),
-};
+    };
+}
 
-export const routedGracefulShutdown: StackValidationPolicy = {
-    name: "k8s-routed-graceful-shutdown",
-    description:
-        "Workloads behind the router must have a termination grace period and a preStop hook on every container.",
-    configSchema: {
-        properties: {
-            minGracePeriodSeconds: {
-                type: "integer",
-                minimum: 1,
-                default: 30,
-                description: "Lowest allowed terminationGracePeriodSeconds.",
-            },
-        },
-    },
-    validateStack: (args, report) => {
-        const routed = routedDeployments(args.resources);
-        if (routed.length === 0) args.notApplicable("no Deployment is behind a routing object");
-        const { minGracePeriodSeconds } = args.getConfig<{ minGracePeriodSeconds: number }>();
-        for (const { deployment: d } of routed) {
-            const pod = podSpecOf(d.props) ?? {};
-            // Kubernetes' default grace period is 30 s when the field is absent.
-            const grace = pod.terminationGracePeriodSeconds ?? 30;
-            if (grace < minGracePeriodSeconds) {
-                report(
-                    `Deployment ${nameOf(d.props)} terminationGracePeriodSeconds must be at least ${minGracePeriodSeconds} (got ${grace})`,
-                    d.urn,
+export function routedColourHasHpaAndPdb(): StackValidationPolicy {
+    return {
+        name: "k8s-routed-colour-has-hpa-and-pdb",
+        description:
+            "Every Deployment that receives traffic must have a HorizontalPodAutoscaler and a PodDisruptionBudget.",
+        validateStack: (args, report) => {
+            const live = routedDeployments(args.resources).filter((x) => x.weight > 0);
+            if (live.length === 0) args.notApplicable("no Deployment receives traffic");
+            for (const { deployment: d, weight } of live) {
+                const name = nameOf(d.props);
+                // Scaled to zero with writes stopped: an HPA cannot hold zero pods, so there is none.
+                const hpaNeeded = !writesStopped(d);
+                const ns = namespaceOf(d.props);
+                const hpa = args.resources.find(
+                    (h) =>
+                        h.type === TYPES.hpa &&
+                        namespaceOf(h.props) === ns &&
+                        h.props.spec?.scaleTargetRef?.kind === "Deployment" &&
+                        h.props.spec?.scaleTargetRef?.name === name,
                 );
-            }
-            for (const { c, label } of containersOf({ containers: pod.containers })) {
-                if (!c.lifecycle?.preStop) {
+                if (!hpa && hpaNeeded) {
                     report(
-                        `Deployment ${nameOf(d.props)} ${label} must have a lifecycle.preStop hook so routers drain it before it stops`,
+                        `Deployment ${name} receives ${weight} % of traffic, so it must have a HorizontalPodAutoscaler`,
+                        d.urn,
+                    );
+                }
+                const labels = podLabelsOf(d.props);
+                const pdb = args.resources.find(
+                    (p) =>
+                        p.type === TYPES.pdb &&
+                        namespaceOf(p.props) === ns &&
+                        selectorMatches(p.props.spec?.selector?.matchLabels, labels),
+                );
+                if (!pdb) {
+                    report(
+                        `Deployment ${name} receives ${weight} % of traffic, so it must have a PodDisruptionBudget selecting its pods`,
                         d.urn,
                     );
                 }
             }
-        }
-    },
-};
+        },
+    };
+}
 
-export const routedColourHasHpaAndPdb: StackValidationPolicy = {
-    name: "k8s-routed-colour-has-hpa-and-pdb",
-    description:
-        "Every Deployment that receives traffic must have a HorizontalPodAutoscaler and a PodDisruptionBudget.",
-    validateStack: (args, report) => {
-        const live = routedDeployments(args.resources).filter((x) => x.weight > 0);
-        if (live.length === 0) args.notApplicable("no Deployment receives traffic");
-        for (const { deployment: d, weight } of live) {
-            const name = nameOf(d.props);
-            // Scaled to zero with writes stopped: an HPA cannot hold zero pods, so there is none.
-            const hpaNeeded = !writesStopped(d);
-            const ns = namespaceOf(d.props);
-            const hpa = args.resources.find(
-                (h) =>
-                    h.type === TYPES.hpa &&
-                    namespaceOf(h.props) === ns &&
-                    h.props.spec?.scaleTargetRef?.kind === "Deployment" &&
-                    h.props.spec?.scaleTargetRef?.name === name,
-            );
-            if (!hpa && hpaNeeded) {
-                report(
-                    `Deployment ${name} receives ${weight} % of traffic, so it must have a HorizontalPodAutoscaler`,
-                    d.urn,
-                );
-            }
-            const labels = podLabelsOf(d.props);
-            const pdb = args.resources.find(
-                (p) =>
-                    p.type === TYPES.pdb &&
-                    namespaceOf(p.props) === ns &&
-                    selectorMatches(p.props.spec?.selector?.matchLabels, labels),
-            );
-            if (!pdb) {
-                report(
-                    `Deployment ${name} receives ${weight} % of traffic, so it must have a PodDisruptionBudget selecting its pods`,
-                    d.urn,
-                );
-            }
-        }
-    },
-};
-
-export const kubernetesPolicies = [
-    imagePinned,
-    resourcesSet,
-    probesSet,
-    restrictedSecurityContext,
-    noLiteralSecretEnv,
-    corsNotWildcard,
-    hpaSizing,
-    routedGracefulShutdown,
-    routedColourHasHpaAndPdb,
-];
+export function kubernetesPolicies() {
+    return [
+        imagePinned(),
+        resourcesSet(),
+        probesSet(),
+        restrictedSecurityContext(),
+        noLiteralSecretEnv(),
+        corsNotWildcard(),
+        hpaSizing(),
+        routedGracefulShutdown(),
+        routedColourHasHpaAndPdb(),
+    ];
+}

@@ -21,14 +21,18 @@ interface Ingress {
     self: boolean;
 }
 
-const allProtocols = (p: string) => p === "-1" || p === "all";
+function allProtocols(p: string) {
+    return p === "-1" || p === "all";
+}
 
 function coversPort(i: Ingress, port: number): boolean {
     if (allProtocols(i.protocol)) return true;
     return i.fromPort <= port && port <= i.toPort;
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ? [String(v)] : []);
+function list(v: unknown): string[] {
+    return Array.isArray(v) ? v.map(String) : v ? [String(v)] : [];
+}
 
 export function inlineIngress(sg: Props): Ingress[] {
     return ((sg.ingress ?? []) as Props[]).map((i) => ({
@@ -93,37 +97,40 @@ const portsSchema = {
     },
 };
 
-export const noPublicDataIngress: ResourceValidationPolicy = {
-    name: "network-no-public-data-ingress",
-    description: "Security groups must not allow 0.0.0.0/0 or ::/0 on a database or cache port.",
-    configSchema: portsSchema,
-    validateResource: [
-        validateResourceOfType(aws.ec2.SecurityGroup, (sg, args, report) => {
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            checkWorldOpen(
-                inlineIngress(sg),
-                ports,
-                `Security group ${sg.name ?? args.name} ingress`,
-                report,
-            );
-        }),
-        validateResourceOfType(aws.ec2.SecurityGroupRule, (rule, args, report) => {
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            const i = ruleIngress(args.type, rule);
-            if (!i) return args.notApplicable("egress rule");
-            checkWorldOpen([i], ports, `Security group rule ${args.name}`, report);
-        }),
-        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (rule, args, report) => {
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            checkWorldOpen(
-                [ruleIngress(args.type, rule)!],
-                ports,
-                `Ingress rule ${args.name}`,
-                report,
-            );
-        }),
-    ],
-};
+export function noPublicDataIngress(): ResourceValidationPolicy {
+    return {
+        name: "network-no-public-data-ingress",
+        description:
+            "Security groups must not allow 0.0.0.0/0 or ::/0 on a database or cache port.",
+        configSchema: portsSchema,
+        validateResource: [
+            validateResourceOfType(aws.ec2.SecurityGroup, (sg, args, report) => {
+                const { ports } = args.getConfig<{ ports: number[] }>();
+                checkWorldOpen(
+                    inlineIngress(sg),
+                    ports,
+                    `Security group ${sg.name ?? args.name} ingress`,
+                    report,
+                );
+            }),
+            validateResourceOfType(aws.ec2.SecurityGroupRule, (rule, args, report) => {
+                const { ports } = args.getConfig<{ ports: number[] }>();
+                const i = ruleIngress(args.type, rule);
+                if (!i) return args.notApplicable("egress rule");
+                checkWorldOpen([i], ports, `Security group rule ${args.name}`, report);
+            }),
+            validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (rule, args, report) => {
+                const { ports } = args.getConfig<{ ports: number[] }>();
+                checkWorldOpen(
+                    [ruleIngress(args.type, rule)!],
+                    ports,
+                    `Ingress rule ${args.name}`,
+                    report,
+                );
+            }),
+        ],
+    };
+}
 
 /** Security groups attached to an RDS instance or an ElastiCache replication group. */
 function dataStoreGroups(resources: PolicyResource[]) {
@@ -156,76 +163,82 @@ function declaredAppGroups(groups: PolicyResource[]): Set<string> {
     return out;
 }
 
-export const dataStoresAppOnly: StackValidationPolicy = {
-    name: "network-data-stores-app-only",
-    description:
-        "Databases and caches must sit in their own security groups whose ingress comes only from the app's security group.",
-    configSchema: {
-        properties: {
-            appSecurityGroupIds: {
-                type: "array",
-                items: { type: "string" },
-                default: [],
-                description:
-                    "Allowed source security groups for every stack; empty: each data store's security group admits only the group its release/app-security-group tag names (and all of a stack's stores name the same one).",
+export function dataStoresAppOnly(): StackValidationPolicy {
+    return {
+        name: "network-data-stores-app-only",
+        description:
+            "Databases and caches must sit in their own security groups whose ingress comes only from the app's security group.",
+        configSchema: {
+            properties: {
+                appSecurityGroupIds: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: [],
+                    description:
+                        "Allowed source security groups for every stack; empty: each data store's security group admits only the group its release/app-security-group tag names (and all of a stack's stores name the same one).",
+                },
             },
         },
-    },
-    validateStack: (args, report) => {
-        const stores = dataStoreGroups(args.resources);
-        if (stores.length === 0) args.notApplicable("no database or cache in the stack");
-        const { appSecurityGroupIds } = args.getConfig<{ appSecurityGroupIds: string[] }>();
-        const declared = declaredAppGroups(stores.flatMap((s) => s.groups));
-        if (appSecurityGroupIds.length === 0 && declared.size > 1) {
-            report(
-                `Data stores must admit one app security group per stack (their ${APP_SG_TAG} tags name ${[...declared].sort().join(", ")})`,
-            );
-        }
-        const checked = new Set<PolicyResource>();
-        for (const { store, groups, key } of stores) {
-            const label = `${store.type.split(":").pop()} ${store.props.identifier ?? store.props.replicationGroupId ?? store.name}`;
-            if (groups.length === 0) {
+        validateStack: (args, report) => {
+            const stores = dataStoreGroups(args.resources);
+            if (stores.length === 0) args.notApplicable("no database or cache in the stack");
+            const { appSecurityGroupIds } = args.getConfig<{ appSecurityGroupIds: string[] }>();
+            const declared = declaredAppGroups(stores.flatMap((s) => s.groups));
+            if (appSecurityGroupIds.length === 0 && declared.size > 1) {
                 report(
-                    `${label} ${key} must name a security group defined in this stack`,
-                    store.urn,
+                    `Data stores must admit one app security group per stack (their ${APP_SG_TAG} tags name ${[...declared].sort().join(", ")})`,
                 );
-                continue;
             }
-            for (const sg of groups) {
-                if (checked.has(sg)) continue;
-                checked.add(sg);
-                const rules = [
-                    ...inlineIngress(sg.props),
-                    ...args.resources
-                        .filter((r) => (r.propertyDependencies.securityGroupId ?? []).includes(sg))
-                        .map((r) => ruleIngress(r.type, r.props))
-                        .filter((i): i is Ingress => i !== undefined),
-                ];
-                const what = `Security group ${sg.props.name ?? sg.name} of ${label}`;
-                for (const i of rules) {
-                    if (i.cidrs.length > 0 || i.prefixLists.length > 0) {
-                        report(
-                            `${what} must admit only the app security group, not address ranges (got ${[...i.cidrs, ...i.prefixLists].join(", ")})`,
-                            sg.urn,
-                        );
-                    }
-                    const allowed =
-                        appSecurityGroupIds.length > 0
-                            ? appSecurityGroupIds
-                            : [...declaredAppGroups([sg])];
-                    const foreign = i.sourceGroups.filter(
-                        (g) => allowed.length > 0 && !allowed.includes(g),
+            const checked = new Set<PolicyResource>();
+            for (const { store, groups, key } of stores) {
+                const label = `${store.type.split(":").pop()} ${store.props.identifier ?? store.props.replicationGroupId ?? store.name}`;
+                if (groups.length === 0) {
+                    report(
+                        `${label} ${key} must name a security group defined in this stack`,
+                        store.urn,
                     );
-                    if (foreign.length > 0) {
-                        report(
-                            `${what} must admit only the app security group (got ${foreign.join(", ")})`,
-                            sg.urn,
+                    continue;
+                }
+                for (const sg of groups) {
+                    if (checked.has(sg)) continue;
+                    checked.add(sg);
+                    const rules = [
+                        ...inlineIngress(sg.props),
+                        ...args.resources
+                            .filter((r) =>
+                                (r.propertyDependencies.securityGroupId ?? []).includes(sg),
+                            )
+                            .map((r) => ruleIngress(r.type, r.props))
+                            .filter((i): i is Ingress => i !== undefined),
+                    ];
+                    const what = `Security group ${sg.props.name ?? sg.name} of ${label}`;
+                    for (const i of rules) {
+                        if (i.cidrs.length > 0 || i.prefixLists.length > 0) {
+                            report(
+                                `${what} must admit only the app security group, not address ranges (got ${[...i.cidrs, ...i.prefixLists].join(", ")})`,
+                                sg.urn,
+                            );
+                        }
+                        const allowed =
+                            appSecurityGroupIds.length > 0
+                                ? appSecurityGroupIds
+                                : [...declaredAppGroups([sg])];
+                        const foreign = i.sourceGroups.filter(
+                            (g) => allowed.length > 0 && !allowed.includes(g),
                         );
+                        if (foreign.length > 0) {
+                            report(
+                                `${what} must admit only the app security group (got ${foreign.join(", ")})`,
+                                sg.urn,
+                            );
+                        }
                     }
                 }
             }
-        }
-    },
-};
+        },
+    };
+}
 
-export const networkPolicies = [noPublicDataIngress, dataStoresAppOnly];
+export function networkPolicies() {
+    return [noPublicDataIngress(), dataStoresAppOnly()];
+}

@@ -1,4 +1,4 @@
-// The pack's policies, in one array. Importing this has no side effects: `new PolicyPack` (which
+// The pack's policies. Importing this has no side effects: `new PolicyPack` (which
 // starts the engine's gRPC server) lives only in index.ts.
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { backupPolicies } from "./backup";
@@ -21,15 +21,22 @@ export const PACK_NAME = "release-guardrails";
  */
 export const DEFAULT_ENFORCEMENT: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [
-    ...kubernetesPolicies,
-    ...releasePolicies,
-    ...databasePolicies,
-    ...cachePolicies,
-    ...networkPolicies,
-    ...secretsPolicies,
-    ...monitoringPolicies,
-    ...storagePolicies,
-    ...identityPolicies,
-    ...backupPolicies,
-].map(withSchemaDefaults);
+/**
+ * The pack's policies, built afresh on each call. Each policy is built by a function rather than at
+ * module load, so the test that builds one is the test that covers its name, description and
+ * config schema: mutation testing runs code that runs at load once per mutant in a fresh process.
+ */
+export function policies(): Policies {
+    return [
+        ...kubernetesPolicies(),
+        ...releasePolicies(),
+        ...databasePolicies(),
+        ...cachePolicies(),
+        ...networkPolicies(),
+        ...secretsPolicies(),
+        ...monitoringPolicies(),
+        ...storagePolicies(),
+        ...identityPolicies(),
+        ...backupPolicies(),
+    ].map(withSchemaDefaults);
+}

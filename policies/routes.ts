@@ -48,11 +48,15 @@ function parseJson(text: unknown): Props | undefined {
     }
 }
 
-const namespaceOf = (props: Props): string | undefined => props?.metadata?.namespace;
-const annotationsOf = (props: Props): Record<string, string> =>
-    (props?.metadata?.annotations ?? {}) as Record<string, string>;
-const headersOf = (rule: Props): Props[] =>
-    ((rule.matches ?? []) as Props[]).flatMap((m) => (m?.headers ?? []) as Props[]);
+function namespaceOf(props: Props): string | undefined {
+    return props?.metadata?.namespace;
+}
+function annotationsOf(props: Props): Record<string, string> {
+    return (props?.metadata?.annotations ?? {}) as Record<string, string>;
+}
+function headersOf(rule: Props): Props[] {
+    return ((rule.matches ?? []) as Props[]).flatMap((m) => (m?.headers ?? []) as Props[]);
+}
 
 /** Paths of an Ingress, with the host of their rule. */
 function ingressPaths(props: Props): { host?: string; service: Props }[] {

@@ -19,7 +19,9 @@ export const S3_TYPES = {
 
 const BUCKET_TYPES: string[] = [S3_TYPES.bucket, S3_TYPES.bucketV2];
 
-const bucketName = (b: PolicyResource): string => String(b.props.bucket ?? b.name);
+function bucketName(b: PolicyResource): string {
+    return String(b.props.bucket ?? b.name);
+}
 
 /** The settings resources of `types` that belong to bucket `b`. */
 function settingsOf(b: PolicyResource, all: PolicyResource[], types: string[]): PolicyResource[] {
@@ -44,32 +46,35 @@ function eachBucket(
 
 const ENCRYPTIONS = ["aws:kms", "aws:kms:dsse", "AES256"];
 
-export const bucketEncrypted: StackValidationPolicy = {
-    name: "s3-bucket-encrypted",
-    description:
-        "Every S3 bucket must have a default server-side encryption configuration (SSE-KMS or SSE-S3).",
-    validateStack: (args, report) =>
-        eachBucket(args, (b, name) => {
-            const inline = b.props.serverSideEncryptionConfiguration?.rule;
-            const configs = [
-                ...settingsOf(b, args.resources, [S3_TYPES.encryption, S3_TYPES.encryptionV2]).map(
-                    (r) => (r.props.rules ?? []) as Props[],
-                ),
-                ...(inline ? [[inline as Props]] : []),
-            ];
-            const ok = configs.some((rules) =>
-                rules.some((rule) =>
-                    ENCRYPTIONS.includes(rule.applyServerSideEncryptionByDefault?.sseAlgorithm),
-                ),
-            );
-            if (!ok) {
-                report(
-                    `S3 bucket ${name} must have a server-side encryption configuration with aws:kms or AES256`,
-                    b.urn,
+export function bucketEncrypted(): StackValidationPolicy {
+    return {
+        name: "s3-bucket-encrypted",
+        description:
+            "Every S3 bucket must have a default server-side encryption configuration (SSE-KMS or SSE-S3).",
+        validateStack: (args, report) =>
+            eachBucket(args, (b, name) => {
+                const inline = b.props.serverSideEncryptionConfiguration?.rule;
+                const configs = [
+                    ...settingsOf(b, args.resources, [
+                        S3_TYPES.encryption,
+                        S3_TYPES.encryptionV2,
+                    ]).map((r) => (r.props.rules ?? []) as Props[]),
+                    ...(inline ? [[inline as Props]] : []),
+                ];
+                const ok = configs.some((rules) =>
+                    rules.some((rule) =>
+                        ENCRYPTIONS.includes(rule.applyServerSideEncryptionByDefault?.sseAlgorithm),
+                    ),
                 );
-            }
-        }),
-};
+                if (!ok) {
+                    report(
+                        `S3 bucket ${name} must have a server-side encryption configuration with aws:kms or AES256`,
+                        b.urn,
+                    );
+                }
+            }),
+    };
+}
 
 const BLOCKS = [
     "blockPublicAcls",
@@ -78,27 +83,29 @@ const BLOCKS = [
     "restrictPublicBuckets",
 ] as const;
 
-export const bucketPublicAccessBlocked: StackValidationPolicy = {
-    name: "s3-bucket-public-access-blocked",
-    description:
-        "Every S3 bucket must have a public access block with all four settings turned on.",
-    validateStack: (args, report) =>
-        eachBucket(args, (b, name) => {
-            const blocks = settingsOf(b, args.resources, [S3_TYPES.publicAccessBlock]);
-            if (blocks.length === 0) {
-                report(`S3 bucket ${name} must have a public access block`, b.urn);
-                return;
-            }
-            for (const key of BLOCKS) {
-                if (!blocks.some((p) => p.props[key] === true)) {
-                    report(
-                        `S3 bucket ${name} public access block ${key} must be true (got ${JSON.stringify(blocks[0].props[key])})`,
-                        b.urn,
-                    );
+export function bucketPublicAccessBlocked(): StackValidationPolicy {
+    return {
+        name: "s3-bucket-public-access-blocked",
+        description:
+            "Every S3 bucket must have a public access block with all four settings turned on.",
+        validateStack: (args, report) =>
+            eachBucket(args, (b, name) => {
+                const blocks = settingsOf(b, args.resources, [S3_TYPES.publicAccessBlock]);
+                if (blocks.length === 0) {
+                    report(`S3 bucket ${name} must have a public access block`, b.urn);
+                    return;
                 }
-            }
-        }),
-};
+                for (const key of BLOCKS) {
+                    if (!blocks.some((p) => p.props[key] === true)) {
+                        report(
+                            `S3 bucket ${name} public access block ${key} must be true (got ${JSON.stringify(blocks[0].props[key])})`,
+                            b.urn,
+                        );
+                    }
+                }
+            }),
+    };
+}
 
 function parsePolicy(policy: unknown): Props | undefined {
     if (policy && typeof policy === "object") return policy as Props;
@@ -110,7 +117,9 @@ function parsePolicy(policy: unknown): Props | undefined {
     }
 }
 
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+function asList(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : v === undefined ? [] : [v];
+}
 
 /** A Deny for every principal and every S3 action whenever aws:SecureTransport is false. */
 function deniesInsecureTransport(s: Props): boolean {
@@ -132,53 +141,60 @@ function deniesInsecureTransport(s: Props): boolean {
     );
 }
 
-export const bucketDeniesInsecureTransport: StackValidationPolicy = {
-    name: "s3-bucket-deny-insecure-transport",
-    description:
-        "Every S3 bucket must have a bucket policy that denies all requests made without TLS.",
-    validateStack: (args, report) =>
-        eachBucket(args, (b, name) => {
-            const docs = [
-                ...settingsOf(b, args.resources, [S3_TYPES.policy]).map((p) => p.props.policy),
-                b.props.policy,
-            ]
-                .map(parsePolicy)
-                .filter((d): d is Props => d !== undefined);
-            const ok = docs.some((d) =>
-                asList(d.Statement).some((s) => deniesInsecureTransport(s as Props)),
-            );
-            if (!ok) {
-                report(
-                    `S3 bucket ${name} must have a bucket policy denying s3:* to every principal on the bucket and its objects when aws:SecureTransport is false`,
-                    b.urn,
+export function bucketDeniesInsecureTransport(): StackValidationPolicy {
+    return {
+        name: "s3-bucket-deny-insecure-transport",
+        description:
+            "Every S3 bucket must have a bucket policy that denies all requests made without TLS.",
+        validateStack: (args, report) =>
+            eachBucket(args, (b, name) => {
+                const docs = [
+                    ...settingsOf(b, args.resources, [S3_TYPES.policy]).map((p) => p.props.policy),
+                    b.props.policy,
+                ]
+                    .map(parsePolicy)
+                    .filter((d): d is Props => d !== undefined);
+                const ok = docs.some((d) =>
+                    asList(d.Statement).some((s) => deniesInsecureTransport(s as Props)),
                 );
-            }
-        }),
-};
+                if (!ok) {
+                    report(
+                        `S3 bucket ${name} must have a bucket policy denying s3:* to every principal on the bucket and its objects when aws:SecureTransport is false`,
+                        b.urn,
+                    );
+                }
+            }),
+    };
+}
 
-export const bucketVersioned: StackValidationPolicy = {
-    name: "s3-bucket-versioned",
-    description: "Every S3 bucket must have versioning enabled.",
-    validateStack: (args, report) =>
-        eachBucket(args, (b, name) => {
-            const statuses = [
-                ...settingsOf(b, args.resources, [S3_TYPES.versioning, S3_TYPES.versioningV2]).map(
-                    (v) => v.props.versioningConfiguration?.status,
-                ),
-                ...(b.props.versioning?.enabled === true ? ["Enabled"] : []),
-            ];
-            if (!statuses.includes("Enabled")) {
-                report(
-                    `S3 bucket ${name} versioning must be Enabled (got ${JSON.stringify(statuses[0] ?? "not configured")})`,
-                    b.urn,
-                );
-            }
-        }),
-};
+export function bucketVersioned(): StackValidationPolicy {
+    return {
+        name: "s3-bucket-versioned",
+        description: "Every S3 bucket must have versioning enabled.",
+        validateStack: (args, report) =>
+            eachBucket(args, (b, name) => {
+                const statuses = [
+                    ...settingsOf(b, args.resources, [
+                        S3_TYPES.versioning,
+                        S3_TYPES.versioningV2,
+                    ]).map((v) => v.props.versioningConfiguration?.status),
+                    ...(b.props.versioning?.enabled === true ? ["Enabled"] : []),
+                ];
+                if (!statuses.includes("Enabled")) {
+                    report(
+                        `S3 bucket ${name} versioning must be Enabled (got ${JSON.stringify(statuses[0] ?? "not configured")})`,
+                        b.urn,
+                    );
+                }
+            }),
+    };
+}
 
-export const storagePolicies = [
-    bucketEncrypted,
-    bucketPublicAccessBlocked,
-    bucketDeniesInsecureTransport,
-    bucketVersioned,
-];
+export function storagePolicies() {
+    return [
+        bucketEncrypted(),
+        bucketPublicAccessBlocked(),
+        bucketDeniesInsecureTransport(),
+        bucketVersioned(),
+    ];
+}

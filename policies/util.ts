@@ -51,7 +51,9 @@ export const TYPES = {
 } as const;
 
 /** "type::name", the key the plan and the violations use. */
-export const keyOf = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+export function keyOf(r: { type: string; name: string }) {
+    return `${r.type}::${r.name}`;
+}
 
 export interface Container {
     name?: string;
@@ -102,19 +104,25 @@ export function selectorMatches(
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-export const nameOf = (props: Props): string | undefined => props?.metadata?.name;
-export const namespaceOf = (props: Props): string | undefined => props?.metadata?.namespace;
+export function nameOf(props: Props): string | undefined {
+    return props?.metadata?.name;
+}
+export function namespaceOf(props: Props): string | undefined {
+    return props?.metadata?.namespace;
+}
 
 /** A weighted backend of a routing object in the graph (decoded by ./routes). */
 export type RoutedBackend = Routed<PolicyResource>;
 
 /** The backends that take live traffic on each routing object of the graph (./routes). */
-export const routedBackends = (resources: PolicyResource[]): RoutedBackend[] =>
-    decodeRoutes(resources);
+export function routedBackends(resources: PolicyResource[]): RoutedBackend[] {
+    return decodeRoutes(resources);
+}
 
 /** Whether the object is a routing object (HTTPRoute or Ingress). */
-export const isRoute = (r: { type: string }) =>
-    r.type === TYPES.httpRoute || r.type === TYPES.ingress;
+export function isRoute(r: { type: string }) {
+    return r.type === TYPES.httpRoute || r.type === TYPES.ingress;
+}
 
 /** Deployments whose pods a Service selects. */
 export function deploymentsBehind(

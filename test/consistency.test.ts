@@ -75,8 +75,8 @@ describe("one rule, two places: config and policy pack agree", () => {
 
     it("hold the same engine floors: PostgreSQL 15, Redis 7 (CL-35)", () => {
         assert.strictEqual(POSTGRES_MIN_MAJOR, 15);
-        assert.strictEqual(defaultOf(rdsEngineVersion, "minMajor"), POSTGRES_MIN_MAJOR);
-        assert.strictEqual(defaultOf(cacheEngineVersion, "minMajor"), REDIS_MIN_MAJOR);
+        assert.strictEqual(defaultOf(rdsEngineVersion(), "minMajor"), POSTGRES_MIN_MAJOR);
+        assert.strictEqual(defaultOf(cacheEngineVersion(), "minMajor"), REDIS_MIN_MAJOR);
     });
 
     it("tag data-store security groups with the name the pack reads", () => {

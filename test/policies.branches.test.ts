@@ -29,19 +29,20 @@ import {
     previewRule,
     weightedRule,
 } from "./policyGraphs";
-import { checkResource, checkStack, planned, type Props } from "./policyArgs";
+import { build, checkResource, checkStack, planned, type Built, type Props } from "./policyArgs";
 
 async function messages(
-    policy: StackValidationPolicy,
+    built: Built<StackValidationPolicy>,
     graph: PlannedResource[],
     config: Props = {},
 ): Promise<string[]> {
+    const policy = build(built);
     const f = await checkStack(policy, graph, { [policy.name]: config });
     assert.deepEqual(f.notApplicable, [], "the policy must apply to this graph");
     return f.messages;
 }
 
-async function notApplicable(policy: StackValidationPolicy, graph: PlannedResource[]) {
+async function notApplicable(policy: Built<StackValidationPolicy>, graph: PlannedResource[]) {
     const f = await checkStack(policy, graph);
     assert.deepEqual(f.messages, []);
     return f.notApplicable;
@@ -612,11 +613,12 @@ const redis = (props: Props = {}): Props => ({
 });
 
 async function resourceMessages(
-    policy: ResourceValidationPolicy,
+    built: Built<ResourceValidationPolicy>,
     type: string,
     props: Props,
     config?: Props,
 ): Promise<string[]> {
+    const policy = build(built);
     const f = await checkResource(
         policy,
         type,
@@ -1402,25 +1404,32 @@ describe("policy branches: monitoring policies", () => {
 
 describe("policy branches: the pack", () => {
     it("contains every policy each area module defines", () => {
-        const names = new Set(policies.map((p) => p.name));
-        for (const mod of [cache, db, k8s, mon, net, rel, sec]) {
+        const names = new Set(policies().map((p) => p.name));
+        let found = 0;
+        for (const mod of [backup, cache, db, k8s, mon, net, rel, sec]) {
             for (const [key, value] of Object.entries(mod)) {
-                const v = value as {
-                    name?: unknown;
-                    validateResource?: unknown;
-                    validateStack?: unknown;
-                };
+                // Each policy is exported as the function that builds it, taking no arguments.
+                if (typeof value !== "function" || value.length !== 0) continue;
+                let v: { name?: unknown; validateResource?: unknown; validateStack?: unknown };
+                try {
+                    v = value();
+                } catch {
+                    continue;
+                }
                 if (typeof v !== "object" || v === null || Array.isArray(v)) continue;
                 if (!v.validateResource && !v.validateStack) continue;
+                found++;
                 assert.ok(
                     names.has(String(v.name)),
                     `${key} (${String(v.name)}) is not in the pack`,
                 );
             }
         }
+        // Every policy outside storage and identity (their own file checks those).
+        assert.equal(found, names.size - 7);
     });
 
-    it("declares config schemas the engine accepts: JSON-schema types and defaults of that type", () => {
+    it("declares config schemas the engine accepts: JSON-schema types, defaults of that type, a description", () => {
         const TYPES_OK = ["string", "integer", "number", "boolean", "array", "object"];
         const ofType = (v: unknown, t: string) =>
             t === "integer"
@@ -1430,11 +1439,18 @@ describe("policy branches: the pack", () => {
                   : t === "object"
                     ? typeof v === "object" && v !== null && !Array.isArray(v)
                     : typeof v === t;
-        for (const p of policies) {
+        for (const p of policies()) {
             for (const [key, prop] of Object.entries(p.configSchema?.properties ?? {})) {
-                const s = prop as { type?: string; default?: unknown; items?: { type?: string } };
+                const s = prop as {
+                    type?: string;
+                    default?: unknown;
+                    items?: { type?: string };
+                    description?: unknown;
+                };
                 const where = `${p.name}.${key}`;
                 assert.ok(TYPES_OK.includes(String(s.type)), `${where} type ${s.type}`);
+                // `pulumi policy` shows it to whoever writes the pack config: one sentence.
+                assert.match(String(s.description), /^\S[^]*\.$/, `${where} description`);
                 if (s.items) assert.ok(TYPES_OK.includes(String(s.items.type)), `${where} items`);
                 if (s.default !== undefined) {
                     assert.ok(

@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import * as identity from "../policies/identity";
 import type { PlannedResource } from "../scripts/lib/plan";
-import { checkStack, planned, type Props } from "./policyArgs";
+import { checkStack, planned, type Built, type Props } from "./policyArgs";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const PROVIDER = `arn:aws:iam::123456789012:oidc-provider/${ISSUER}`;
@@ -34,7 +34,7 @@ const trust = (fn: (s: Props) => void) => {
     return [role([s])];
 };
 
-async function findings(policy: StackValidationPolicy, g: PlannedResource[]) {
+async function findings(policy: Built<StackValidationPolicy>, g: PlannedResource[]) {
     return checkStack(policy, g);
 }
 const prefix = `IAM role ${ROLE} trust policy`;

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import * as storage from "../policies/storage";
 import type { PlannedResource } from "../scripts/lib/plan";
-import { checkStack, planned, type Props } from "./policyArgs";
+import { checkStack, planned, type Built, type Props } from "./policyArgs";
 
 const BUCKET = "nv-uploads";
 const ARN = `arn:aws:s3:::${BUCKET}`;
@@ -46,7 +46,10 @@ const set = (g: PlannedResource[], name: string, fn: (p: Props) => void) => {
     return g;
 };
 
-async function messages(policy: StackValidationPolicy, g: PlannedResource[]): Promise<string[]> {
+async function messages(
+    policy: Built<StackValidationPolicy>,
+    g: PlannedResource[],
+): Promise<string[]> {
     const f = await checkStack(policy, g);
     assert.deepEqual(f.notApplicable, []);
     return f.messages;
@@ -236,7 +239,7 @@ describe("bucket settings matched as the engine reports them", () => {
 
     function run(resources: PolicyResource[]): string[] {
         const out: string[] = [];
-        storage.bucketVersioned.validateStack(
+        storage.bucketVersioned().validateStack(
             {
                 resources,
                 stackTags: new Map(),

@@ -153,7 +153,9 @@ const addPermission = (statement: Props) =>
     });
 
 interface Suite {
-    policy: StackValidationPolicy;
+    /** The policy's name, as the engine and the pack config know it. */
+    name: string;
+    policy: () => StackValidationPolicy;
     happy: () => PlannedResource[];
     cases: { name: string; graph: () => PlannedResource[]; message: string }[];
     notApplicable?: () => PlannedResource[];
@@ -161,6 +163,7 @@ interface Suite {
 
 const suites: Suite[] = [
     {
+        name: "s3-bucket-encrypted",
         policy: storage.bucketEncrypted,
         happy: bucketGraph,
         notApplicable: identityGraph,
@@ -178,6 +181,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "s3-bucket-public-access-blocked",
         policy: storage.bucketPublicAccessBlocked,
         happy: bucketGraph,
         notApplicable: identityGraph,
@@ -202,6 +206,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "s3-bucket-deny-insecure-transport",
         policy: storage.bucketDeniesInsecureTransport,
         happy: bucketGraph,
         notApplicable: identityGraph,
@@ -234,6 +239,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "s3-bucket-versioned",
         policy: storage.bucketVersioned,
         happy: bucketGraph,
         notApplicable: identityGraph,
@@ -256,6 +262,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "iam-service-account-role-scoped",
         policy: identity.serviceAccountRoleScoped,
         happy: identityGraph,
         notApplicable: bucketGraph,
@@ -308,6 +315,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "iam-no-s3-wildcard",
         policy: identity.noS3WildcardPolicy,
         happy: identityGraph,
         notApplicable: bucketGraph,
@@ -340,6 +348,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "iam-no-static-access-keys",
         policy: identity.noStaticAccessKeys,
         happy: identityGraph,
         cases: [
@@ -354,6 +363,7 @@ const suites: Suite[] = [
         ],
     },
     {
+        name: "backup-cronjob-forbid-concurrency",
         policy: backup.backupConcurrencyForbid,
         happy: backupGraph,
         notApplicable: bucketGraph,
@@ -377,13 +387,14 @@ const suites: Suite[] = [
 
 describe("policy pack: buckets, pod identities and backups", () => {
     it("the pack carries every one of these policies", () => {
-        const names = new Set(policies.map((p) => p.name));
-        for (const s of suites) assert.ok(names.has(s.policy.name), s.policy.name);
+        const names = new Set(policies().map((p) => p.name));
+        for (const s of suites) assert.ok(names.has(s.name), s.name);
     });
 
     for (const suite of suites) {
-        describe(suite.policy.name, () => {
+        describe(suite.name, () => {
             it("passes the happy-path graph", async () => {
+                assert.equal(suite.policy().name, suite.name);
                 assert.deepEqual(await checkStack(suite.policy, suite.happy()), {
                     messages: [],
                     notApplicable: [],

@@ -20,6 +20,13 @@ export interface Findings {
 
 class NotApplicable extends Error {}
 
+/**
+ * A policy, or the function in policies/ that builds it. The helpers build it inside the test that
+ * calls them, so that test is the one covering the policy's name, description and schema.
+ */
+export type Built<P extends Policy> = P | (() => P);
+export const build = <P extends Policy>(p: Built<P>): P => (typeof p === "function" ? p() : p);
+
 const opts = (protect = false): PolicyResourceOptions => ({
     protect,
     ignoreChanges: [],
@@ -33,13 +40,13 @@ const isTypeOf = (type: string, cls: unknown) =>
 
 /** ResourceValidationArgs for one resource; getConfig applies the policy's schema defaults. */
 export function resourceArgs(
-    policy: Policy,
+    policy: Built<Policy>,
     type: string,
     props: Props,
     options: { protect?: boolean; config?: PackConfig; name?: string } = {},
 ): ResourceValidationArgs {
     const name = options.name ?? "subject";
-    const cfg = policyConfig(policy, options.config ?? {});
+    const cfg = policyConfig(build(policy), options.config ?? {});
     return {
         type,
         props,
@@ -70,11 +77,12 @@ async function collect(run: (report: (m: string) => void) => unknown): Promise<F
 
 /** Runs every validation of a resource policy on one resource. */
 export async function checkResource(
-    policy: ResourceValidationPolicy,
+    built: Built<ResourceValidationPolicy>,
     type: string,
     props: Props,
     options: { protect?: boolean; config?: PackConfig } = {},
 ): Promise<Findings> {
+    const policy = build(built);
     const args = resourceArgs(policy, type, props, options);
     const fns = ([] as ResourceValidation[]).concat(policy.validateResource ?? []);
     const all: Findings = { messages: [], notApplicable: [] };
@@ -107,10 +115,11 @@ export function planned(
 
 /** Runs a stack policy on a graph (built the way the offline runner builds it). */
 export async function checkStack(
-    policy: StackValidationPolicy,
+    built: Built<StackValidationPolicy>,
     resources: PlannedResource[],
     config: PackConfig = {},
 ): Promise<Findings> {
+    const policy = build(built);
     const plan: Plan = { stack: "test", resources, outputs: {} };
     const nodes = policyResources(plan);
     const cfg = policyConfig(policy, config);

@@ -78,7 +78,7 @@ describe("policy pack: self-contained in policies/", () => {
                 const pack = require(path.join(dir, "policies.ts"));
                 console.log(JSON.stringify({
                     name: pack.PACK_NAME,
-                    names: pack.policies.map((p) => p.name),
+                    names: pack.policies().map((p) => p.name),
                     resolved: ["@pulumi/policy", "@pulumi/aws", "@pulumi/kubernetes", "@pulumi/random"].map(where),
                 }));`;
             const out = JSON.parse(
@@ -88,7 +88,7 @@ describe("policy pack: self-contained in policies/", () => {
             assert.strictEqual(out.name, PACK_NAME);
             assert.deepStrictEqual(
                 out.names,
-                policies.map((p: { name: string }) => p.name),
+                policies().map((p: { name: string }) => p.name),
             );
             for (const file of out.resolved) {
                 assert.ok(file.startsWith(fs.realpathSync(dir)), `${file} must come from the copy`);

@@ -21,7 +21,9 @@ const rds = planned(TYPES.rdsInstance, "db", { identifier: "db" });
 const redis = planned(TYPES.replicationGroup, "cache", { replicationGroupId: "cache" });
 
 async function messages(graph: ReturnType<typeof planned>[], config: Props = {}) {
-    const f = await checkStack(mon.requiredAlerts, graph, { [mon.requiredAlerts.name]: config });
+    const f = await checkStack(mon.requiredAlerts(), graph, {
+        [mon.requiredAlerts().name]: config,
+    });
     return f.messages;
 }
 

@@ -141,7 +141,7 @@ describe("stack edges: buckets through pod identities", () => {
         assert.strictEqual(ofType(p, T.sa).length, ofType(await planStack("prod"), T.sa).length);
         // The pack's bucket rules find nothing to say about it (nor does any other rule).
         const run = await runPolicies(p, { stage: "prod" });
-        const names = new Set(storagePolicies.map((x) => x.name));
+        const names = new Set(storagePolicies().map((x) => x.name));
         assert.ok(names.size >= 4);
         assert.deepStrictEqual(run.violations, []);
         const bucket = ofType(p, T.bucket)[0];

@@ -54,7 +54,7 @@ describe("buckets under mocks", function () {
     });
 
     it("a bucket declared with no configuration is private, encrypted, versioned and TLS-only", async () => {
-        assert.deepStrictEqual(await violations(bare, storagePolicies), []);
+        assert.deepStrictEqual(await violations(bare, storagePolicies()), []);
         const block = onlyOne(
             bare,
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -111,7 +111,7 @@ describe("buckets under mocks", function () {
     it("SSE-S3 buckets get AES256 and no key", async () => {
         const p = await plan({ buckets: { logs: { encryption: "sse-s3" } } });
         assert.strictEqual(ofType(p, "aws:kms/key:Key").length, 0);
-        assert.deepStrictEqual(await violations(p, storagePolicies), []);
+        assert.deepStrictEqual(await violations(p, storagePolicies()), []);
         const sse = (
             onlyOne(
                 p,
@@ -133,7 +133,10 @@ describe("buckets under mocks", function () {
                 },
             },
         });
-        assert.deepStrictEqual(await violations(p, [...storagePolicies, ...identityPolicies]), []);
+        assert.deepStrictEqual(
+            await violations(p, [...storagePolicies(), ...identityPolicies()]),
+            [],
+        );
         const roles = ofType(p, "aws:iam/role:Role");
         assert.deepStrictEqual(
             roles
@@ -209,7 +212,7 @@ describe("database backup under mocks", function () {
 
     it("dumps on a schedule with Forbid, deadlines and history limits, from the datastore Secret", async () => {
         assert.deepStrictEqual(
-            await violations(p, [...storagePolicies, ...identityPolicies, ...backupPolicies]),
+            await violations(p, [...storagePolicies(), ...identityPolicies(), ...backupPolicies()]),
             [],
         );
         const cron = onlyOne(p, "kubernetes:batch/v1:CronJob").inputs as any;

@@ -60,7 +60,7 @@ function typeOk(schema: Record<string, unknown>, value: unknown): boolean {
 /** Problems with a pack config, in the engine's terms: unknown policies, levels, properties. */
 export function packConfigProblems(
     config: PackConfig,
-    policies: Policies = packPolicies,
+    policies: Policies = packPolicies(),
 ): string[] {
     const problems: string[] = [];
     const byName = new Map<string, Policy>(policies.map((p) => [p.name, p]));

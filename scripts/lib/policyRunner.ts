@@ -163,7 +163,7 @@ export async function runPolicies(plan: Plan, opts: PolicyRunOptions = {}): Prom
     if (!stage)
         throw new PolicyConfigError(["release:stage must be known to pick the policy config"]);
     const config = opts.config ?? loadPackConfig(stage);
-    const policies = opts.policies ?? packPolicies;
+    const policies = opts.policies ?? packPolicies();
     const problems = packConfigProblems(config, policies);
     if (problems.length > 0) throw new PolicyConfigError(problems);
 
