@@ -13,7 +13,6 @@ const KNOWN = new Set([
     "components/storage/databaseBackup.ts constructor",
     "components/monitoring/metricsExporters.ts constructor",
     "components/monitoring/alerting.ts constructor",
-    "scripts/lib/plan.ts planOnce",
     "components/data/cache.ts constructor",
     "components/storage/bucket.ts constructor",
 ]);

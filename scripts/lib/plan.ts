@@ -113,16 +113,21 @@ async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
     }
 }
 
-async function planOnce(req: PlanRequest): Promise<Plan> {
-    const project = req.project ?? "release";
-    const program = req.program ?? path.join(REPO_ROOT, "index.ts");
-    const configStrings = Object.fromEntries(
-        Object.entries(req.config).map(([k, v]) => [k, toConfigString(v)]),
-    );
-    pulumi.runtime.setAllConfig(configStrings, req.secretKeys ?? []);
+/** A resource as the mocks saw it register (reads are kept apart). */
+interface Registered {
+    type: string;
+    name: string;
+    custom: boolean;
+    inputs: unknown;
+}
 
-    const registered: { type: string; name: string; custom: boolean; inputs: unknown }[] = [];
-    const reads: string[] = [];
+/** Installs the runtime mocks; they fill `registered` and `reads` as the program runs. */
+async function installMocks(
+    req: PlanRequest,
+    project: string,
+    registered: Registered[],
+    reads: string[],
+): Promise<void> {
     const self = `${MOCK_ORGANIZATION}/${project}/${req.stack}`;
     await pulumi.runtime.setMocks(
         {
@@ -151,80 +156,126 @@ async function planOnce(req: PlanRequest): Promise<Plan> {
         false,
         MOCK_ORGANIZATION,
     );
+}
 
-    const stackKey = `pulumi:pulumi:Stack::${project}-${req.stack}`;
-    const keys = new Map<pulumi.Resource, string>();
-    const protectOf = new Map<pulumi.Resource, boolean>();
-    const options = new Map<
+/** Resource options as a stack transformation sees them, keyed by "type::name". */
+interface CapturedOptions {
+    readonly keys: Map<pulumi.Resource, string>;
+    readonly options: Map<
         string,
         Omit<PlannedResource["options"], "dependsOn"> & { parent: string }
-    >();
-    const dependsOn = new Map<string, unknown>();
+    >;
+    readonly dependsOn: Map<string, unknown>;
+}
 
-    const resolved = await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation((args) => {
-            const key = resourceKey(args);
-            const parent = args.opts.parent;
-            const parentKey = parent ? (keys.get(parent) ?? stackKey) : stackKey;
-            // protect is inherited from the parent after transformations run, so inherit it here too.
-            const protect =
-                args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
-            keys.set(args.resource, key);
-            protectOf.set(args.resource, protect);
-            options.set(key, {
-                parent: parentKey,
-                protect,
-                retainOnDelete: args.opts.retainOnDelete ?? false,
-            });
-            dependsOn.set(key, args.opts.dependsOn);
-            return undefined;
+/** A stack transformation that records each resource's parent, protect, retain and dependsOn. */
+function optionsRecorder(stackKey: string): {
+    captured: CapturedOptions;
+    transformation: pulumi.ResourceTransformation;
+} {
+    const captured: CapturedOptions = { keys: new Map(), options: new Map(), dependsOn: new Map() };
+    const protectOf = new Map<pulumi.Resource, boolean>();
+    const transformation: pulumi.ResourceTransformation = (args) => {
+        const key = resourceKey(args);
+        const parent = args.opts.parent;
+        const parentKey = parent ? (captured.keys.get(parent) ?? stackKey) : stackKey;
+        // protect is inherited from the parent after transformations run, so inherit it here too.
+        const protect = args.opts.protect ?? (parent ? (protectOf.get(parent) ?? false) : false);
+        captured.keys.set(args.resource, key);
+        protectOf.set(args.resource, protect);
+        captured.options.set(key, {
+            parent: parentKey,
+            protect,
+            retainOnDelete: args.opts.retainOnDelete ?? false,
         });
-        delete require.cache[require.resolve(program)];
-        const programExports = require(program) as Record<string, unknown>;
-        const outputs: Record<string, unknown> = {};
-        for (const [name, value] of Object.entries(programExports)) {
-            if (name === "__esModule") continue;
-            const out = pulumi.output(value);
-            const isSecret = await (out as unknown as { isSecret: Promise<boolean> }).isSecret;
-            const plain = await (out as unknown as { promise(): Promise<unknown> }).promise();
-            outputs[name] = isSecret ? SECRET_TEXT : redactSecrets(plain);
-        }
-        return outputs;
-    });
-    await runtime.waitForRPCs();
-    // Resolved once the program is done: dependsOn may be an output the program decides late.
+        captured.dependsOn.set(key, args.opts.dependsOn);
+        return undefined;
+    };
+    return { captured, transformation };
+}
+
+/** Loads the program afresh and resolves its exports; secret ones become "[secret]". */
+async function programOutputs(program: string): Promise<Record<string, unknown>> {
+    delete require.cache[require.resolve(program)];
+    const programExports = require(program) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(programExports)) {
+        if (name === "__esModule") continue;
+        const out = pulumi.output(value);
+        const isSecret = await (out as unknown as { isSecret: Promise<boolean> }).isSecret;
+        const plain = await (out as unknown as { promise(): Promise<unknown> }).promise();
+        outputs[name] = isSecret ? SECRET_TEXT : redactSecrets(plain);
+    }
+    return outputs;
+}
+
+/** Resolved once the program is done: dependsOn may be an output the program decides late. */
+async function resolvedDependsOn(captured: CapturedOptions): Promise<Map<string, string[]>> {
     const deps = new Map<string, string[]>();
-    for (const [key, value] of dependsOn) {
+    for (const [key, value] of captured.dependsOn) {
         deps.set(
             key,
-            (await resolveResources(value)).map((d) => keys.get(d) ?? "unknown"),
+            (await resolveResources(value)).map((d) => captured.keys.get(d) ?? "unknown"),
         );
     }
+    return deps;
+}
 
-    const resources: PlannedResource[] = registered
-        .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"))
-        .map((r) => {
-            const opts = options.get(resourceKey(r));
-            return {
-                type: r.type,
-                name: r.name,
-                parent: opts?.parent ?? stackKey,
-                custom: r.custom,
-                inputs: redactSecrets(r.inputs) as Record<string, unknown>,
-                options: {
-                    protect: opts?.protect ?? false,
-                    retainOnDelete: opts?.retainOnDelete ?? false,
-                    dependsOn: deps.get(resourceKey(r)) ?? [],
-                },
-            };
-        })
-        // Registration order depends on promise timing; sort so plans diff cleanly.
-        .sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)));
-    const outputs = resolved as Record<string, unknown>;
+/** The managed resources with their options, sorted so plans diff cleanly. */
+function plannedResources(
+    registered: Registered[],
+    captured: CapturedOptions,
+    deps: Map<string, string[]>,
+    stackKey: string,
+): PlannedResource[] {
+    return (
+        registered
+            .filter(
+                (r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"),
+            )
+            .map((r) => {
+                const opts = captured.options.get(resourceKey(r));
+                return {
+                    type: r.type,
+                    name: r.name,
+                    parent: opts?.parent ?? stackKey,
+                    custom: r.custom,
+                    inputs: redactSecrets(r.inputs) as Record<string, unknown>,
+                    options: {
+                        protect: opts?.protect ?? false,
+                        retainOnDelete: opts?.retainOnDelete ?? false,
+                        dependsOn: deps.get(resourceKey(r)) ?? [],
+                    },
+                };
+            })
+            // Registration order depends on promise timing.
+            .sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)))
+    );
+}
+
+async function planOnce(req: PlanRequest): Promise<Plan> {
+    const project = req.project ?? "release";
+    const program = req.program ?? path.join(REPO_ROOT, "index.ts");
+    const configStrings = Object.fromEntries(
+        Object.entries(req.config).map(([k, v]) => [k, toConfigString(v)]),
+    );
+    pulumi.runtime.setAllConfig(configStrings, req.secretKeys ?? []);
+    const registered: Registered[] = [];
+    const reads: string[] = [];
+    await installMocks(req, project, registered, reads);
+
+    const stackKey = `pulumi:pulumi:Stack::${project}-${req.stack}`;
+    const { captured, transformation } = optionsRecorder(stackKey);
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(transformation);
+        return programOutputs(program);
+    });
+    await runtime.waitForRPCs();
+    const deps = await resolvedDependsOn(captured);
     return {
         stack: req.stack,
-        resources,
-        outputs,
+        resources: plannedResources(registered, captured, deps, stackKey),
+        outputs: outputs as Record<string, unknown>,
         ...(reads.length ? { reads: reads.sort() } : {}),
     };
 }
