@@ -5,7 +5,7 @@
 import { deployedColors, type StackConfig } from "../../config";
 import { durationSeconds } from "../../config/monitoring";
 import { trafficSteps, type TrafficStep } from "../../config/progression";
-import { formatTable } from "../../decisions/analysis";
+import { formatTable, type AnalysisInput } from "../../decisions/analysis";
 import { describeWindow, insideWindow, nextWindowOpening } from "../../decisions/changeWindow";
 import { analysisInputFor, analyze, type Analysis } from "./analysis";
 import type { PreflightReport } from "./preflight";
@@ -104,159 +104,235 @@ const failedChecks = (a: Analysis) =>
             threshold: r.threshold,
         }));
 
-/** Runs the release; returns the exit code (RELEASE_EXIT). */
-export async function runRelease(opts: ReleaseOptions): Promise<number> {
-    const clock = opts.clock ?? realClock;
-    const cfg = await opts.executor.readConfig();
-    const steps = trafficSteps(cfg);
-    const stable = cfg.traffic.stable;
-    const canary = otherColor(stable);
-    const weight = cfg.traffic.canaryWeight;
-    const base = { stack: opts.stack, stable, canary };
-    const line = (msg: string) => opts.log(`${clock.now().toISOString()} ${opts.stack} ${msg}`);
-    const notify = async (n: Omit<ReleaseNotice, "stack" | "time" | "stable" | "canary">) => {
-        if (!opts.notify) return;
+/** What each analysis needs: the server, the queries' input, and the interval between rounds. */
+interface AnalysisSetup {
+    readonly prometheus: PrometheusClient;
+    readonly input: AnalysisInput;
+    readonly intervalMs: number;
+}
+
+type Notice = Omit<ReleaseNotice, "stack" | "time" | "stable" | "canary">;
+
+/** One run of the loop: the config it read, its colours, and the weight the stack is at. */
+class ReleaseRun {
+    private readonly clock: Clock;
+    readonly steps: readonly TrafficStep[];
+    private readonly stable: string;
+    private readonly canary: string;
+    /** The weight the stack was at when the run started. */
+    readonly weight: number;
+    /** The weight the stack is at, as the loop moves it. */
+    private atWeight: number;
+
+    constructor(
+        private readonly opts: ReleaseOptions,
+        private readonly cfg: StackConfig,
+    ) {
+        this.clock = opts.clock ?? realClock;
+        this.steps = trafficSteps(cfg);
+        this.stable = cfg.traffic.stable;
+        this.canary = otherColor(this.stable);
+        this.weight = cfg.traffic.canaryWeight;
+        this.atWeight = this.weight;
+    }
+
+    line(msg: string): void {
+        this.opts.log(`${this.clock.now().toISOString()} ${this.opts.stack} ${msg}`);
+    }
+
+    async notify(n: Notice): Promise<void> {
+        if (!this.opts.notify) return;
+        const base = { stack: this.opts.stack, stable: this.stable, canary: this.canary };
         try {
-            await opts.notify({ ...base, time: clock.now().toISOString(), ...n });
+            await this.opts.notify({ ...base, time: this.clock.now().toISOString(), ...n });
         } catch (e) {
-            line(`warning: the notification webhook failed (${(e as Error).message}); continuing`);
+            this.line(
+                `warning: the notification webhook failed (${(e as Error).message}); continuing`,
+            );
         }
-    };
-    if (!deployedColors(cfg.colors).some((d) => d.color === canary)) {
-        line(`nothing to release: release:colors.${canary}.version is not set`);
-        return RELEASE_EXIT.usage;
     }
-    if (cfg.data.writes === "stopped") {
-        line(
-            "refused to start: release:data.writes is stopped (a restore is under way), so every colour runs 0 pods and no step could be analysed; resume writes first (docs/data-and-recovery.md)",
+
+    /** The exit code when there is nothing to release or the stack cannot be analysed. */
+    refusal(): number | undefined {
+        if (!deployedColors(this.cfg.colors).some((d) => d.color === this.canary)) {
+            this.line(`nothing to release: release:colors.${this.canary}.version is not set`);
+            return RELEASE_EXIT.usage;
+        }
+        if (this.cfg.data.writes === "stopped") {
+            this.line(
+                "refused to start: release:data.writes is stopped (a restore is under way), so every colour runs 0 pods and no step could be analysed; resume writes first (docs/data-and-recovery.md)",
+            );
+            return RELEASE_EXIT.usage;
+        }
+        return undefined;
+    }
+
+    announce(): void {
+        const plan = this.steps.map((s) => `${s.weight} % for ${s.pause}`).join(" → ");
+        this.line(
+            `release of ${this.canary} (stable ${this.stable}) at weight ${this.weight} via ${this.opts.executor.description}: ${plan}, then promote`,
         );
-        return RELEASE_EXIT.usage;
     }
-    const { next, current } = resumePoint(steps, weight);
-    const plan = steps.map((s) => `${s.weight} % for ${s.pause}`).join(" → ");
-    line(
-        `release of ${canary} (stable ${stable}) at weight ${weight} via ${opts.executor.description}: ${plan}, then promote`,
-    );
-    if (opts.dryRun) {
+
+    dryRun(next: number, current: number | undefined): number {
+        const { steps, weight } = this;
         if (current !== undefined) {
-            line(
+            this.line(
                 `dry run: would re-analyse step ${current + 1} (${weight} %) for ${steps[current].pause}`,
             );
         }
         for (let i = next; i < steps.length; i++) {
-            line(
+            this.line(
                 `dry run: would set traffic.canaryWeight ${i === next ? weight : steps[i - 1].weight} → ${steps[i].weight}, up, and analyse for ${steps[i].pause}`,
             );
         }
-        line(
-            `dry run: would promote ${canary} (traffic.stable ${stable} → ${canary}, canaryWeight → 0) and up`,
+        this.line(
+            `dry run: would promote ${this.canary} (traffic.stable ${this.stable} → ${this.canary}, canaryWeight → 0) and up`,
         );
-        line("dry run: nothing changed");
+        this.line("dry run: nothing changed");
         return RELEASE_EXIT.promoted;
     }
-    const prometheus = opts.prometheus;
-    if (!prometheus) throw new Error("runRelease: a Prometheus client is required unless dryRun");
-    const input = analysisInputFor(cfg, opts.window);
-    const interval = (opts.intervalSeconds ?? 60) * 1000;
 
-    let atWeight = weight; // the weight the stack is at, as the loop moves it
-    const windowOpen = async (what: string): Promise<boolean> => {
-        const w = cfg.traffic.changeWindow;
-        if (!w || insideWindow(w, clock.now())) return true;
-        const opens = nextWindowOpening(w, clock.now()).toISOString();
-        const message = `refused to ${what}: outside the change window (${describeWindow(w)}); the next window opens ${opens}. Traffic stays at ${atWeight} %; a rollback is always allowed (npm run shift -- ${opts.stack} rollback).`;
-        line(message);
-        await notify({ event: "refused", message, weight: atWeight });
+    /** Whether the change window allows `what` now; refusals are logged and notified. */
+    async windowOpen(what: string): Promise<boolean> {
+        const w = this.cfg.traffic.changeWindow;
+        if (!w || insideWindow(w, this.clock.now())) return true;
+        const opens = nextWindowOpening(w, this.clock.now()).toISOString();
+        const message = `refused to ${what}: outside the change window (${describeWindow(w)}); the next window opens ${opens}. Traffic stays at ${this.atWeight} %; a rollback is always allowed (npm run shift -- ${this.opts.stack} rollback).`;
+        this.line(message);
+        await this.notify({ event: "refused", message, weight: this.atWeight });
         return false;
-    };
-    const rollback = async (a: Analysis, at: number): Promise<number> => {
+    }
+
+    async rollback(a: Analysis, at: number): Promise<number> {
         const failed = failedChecks(a);
-        line(`UNHEALTHY at ${at} %: ${failed.map((f) => f.check).join(", ")}; rolling back to 0`);
-        opts.log(formatTable(a.results, a.checks));
-        await opts.executor.apply("rollback");
-        atWeight = 0;
-        const message = `rolled back: ${canary} at 0 %, ${stable} serves everything`;
-        line(message);
-        await notify({ event: "rollback", message, weight: 0, failed });
+        this.line(
+            `UNHEALTHY at ${at} %: ${failed.map((f) => f.check).join(", ")}; rolling back to 0`,
+        );
+        this.opts.log(formatTable(a.results, a.checks));
+        await this.opts.executor.apply("rollback");
+        this.atWeight = 0;
+        const message = `rolled back: ${this.canary} at 0 %, ${this.stable} serves everything`;
+        this.line(message);
+        await this.notify({ event: "rollback", message, weight: 0, failed });
         return RELEASE_EXIT.rolledBack;
-    };
+    }
+
     /** Analyses through the pause; returns an exit code to stop with, or undefined to go on. */
-    const watch = async (step: TrafficStep): Promise<number | undefined> => {
+    async watch(step: TrafficStep, setup: AnalysisSetup): Promise<number | undefined> {
         const pause = durationSeconds(step.pause) * 1000;
         let waited = 0;
         for (;;) {
-            const wait = Math.min(interval, pause - waited);
-            if (wait > 0) await clock.sleep(wait);
+            const wait = Math.min(setup.intervalMs, pause - waited);
+            if (wait > 0) await this.clock.sleep(wait);
             waited += Math.max(wait, 0);
-            const a = await analyze(prometheus, input, clock.now());
+            const a = await analyze(setup.prometheus, setup.input, this.clock.now());
             const summary = a.results
                 .filter((r) => r.verdict !== "skipped")
                 .map((r) => `${r.name} ${r.verdict}`)
                 .join(", ");
-            line(
+            this.line(
                 `analysis at ${step.weight} % (${waited / 1000}s of ${step.pause}): ${a.outcome} — ${summary}`,
             );
-            if (a.outcome === "unhealthy") return rollback(a, step.weight);
+            if (a.outcome === "unhealthy") return this.rollback(a, step.weight);
             if (waited < pause) continue;
-            if (a.outcome === "inconclusive") {
-                const message = `holding at ${step.weight} %: the analysis is still inconclusive after ${step.pause} (too little traffic or no data); nothing changed. Rerun to continue, or roll back.`;
-                line(message);
-                opts.log(formatTable(a.results, a.checks));
-                await notify({ event: "hold", message, weight: step.weight });
-                return RELEASE_EXIT.inconclusive;
-            }
+            if (a.outcome === "inconclusive") return this.hold(a, step);
             return undefined;
         }
-    };
+    }
 
-    try {
+    private async hold(a: Analysis, step: TrafficStep): Promise<number> {
+        const message = `holding at ${step.weight} %: the analysis is still inconclusive after ${step.pause} (too little traffic or no data); nothing changed. Rerun to continue, or roll back.`;
+        this.line(message);
+        this.opts.log(formatTable(a.results, a.checks));
+        await this.notify({ event: "hold", message, weight: step.weight });
+        return RELEASE_EXIT.inconclusive;
+    }
+
+    /** Before the first step: the change window and the capacity preflight; an exit code to stop. */
+    async startChecks(): Promise<number | undefined> {
+        if (!(await this.windowOpen("start the release"))) return RELEASE_EXIT.outsideWindow;
+        if (!this.opts.preflight) return undefined;
+        const report = await this.opts.preflight(this.cfg, this.clock.now());
+        for (const l of report.lines) this.line(`preflight: ${l}`);
+        if (report.outcome === "pass") return undefined;
+        const message = `refused to start: the capacity preflight ${report.outcome === "fail" ? "failed" : "has no data"}: ${report.failed.join("; ")}`;
+        this.line(message);
+        await this.notify({ event: "refused", message, weight: this.weight });
+        return RELEASE_EXIT.preflight;
+    }
+
+    /** Re-analyses the step the stack is at, then walks the rest and promotes. */
+    async walk(next: number, current: number | undefined, setup: AnalysisSetup): Promise<number> {
+        const { steps, weight } = this;
         if (current === undefined && weight === 0) {
-            if (!(await windowOpen("start the release"))) return RELEASE_EXIT.outsideWindow;
-            if (opts.preflight) {
-                const report = await opts.preflight(cfg, clock.now());
-                for (const l of report.lines) line(`preflight: ${l}`);
-                if (report.outcome !== "pass") {
-                    const message = `refused to start: the capacity preflight ${report.outcome === "fail" ? "failed" : "has no data"}: ${report.failed.join("; ")}`;
-                    line(message);
-                    await notify({ event: "refused", message, weight });
-                    return RELEASE_EXIT.preflight;
-                }
-            }
+            const stop = await this.startChecks();
+            if (stop !== undefined) return stop;
         }
         if (current !== undefined) {
-            line(
+            this.line(
                 `resuming at step ${current + 1}/${steps.length} (${weight} %): up, then analyse for ${steps[current].pause}`,
             );
-            await opts.executor.apply({ weight });
-            const stop = await watch(steps[current]);
+            await this.opts.executor.apply({ weight });
+            const stop = await this.watch(steps[current], setup);
             if (stop !== undefined) return stop;
         }
         let from = weight;
         for (let i = next; i < steps.length; i++) {
             const step = steps[i];
-            if (!(await windowOpen(`advance to ${step.weight} %`)))
+            if (!(await this.windowOpen(`advance to ${step.weight} %`)))
                 return RELEASE_EXIT.outsideWindow;
             const message = `step ${i + 1}/${steps.length}: traffic.canaryWeight ${from} → ${step.weight}`;
-            line(message);
-            await opts.executor.apply({ weight: step.weight });
-            atWeight = step.weight;
-            await notify({ event: "step", message, weight: step.weight });
+            this.line(message);
+            await this.opts.executor.apply({ weight: step.weight });
+            this.atWeight = step.weight;
+            await this.notify({ event: "step", message, weight: step.weight });
             from = step.weight;
-            const stop = await watch(step);
+            const stop = await this.watch(step, setup);
             if (stop !== undefined) return stop;
         }
-        if (!(await windowOpen("promote"))) return RELEASE_EXIT.outsideWindow;
-        await opts.executor.apply("promote");
-        const message = `promoted: ${canary} is stable and serves 100 %; ${stable} stays warm for rollback`;
-        line(message);
-        await notify({ event: "promotion", message, weight: 0 });
+        return this.promote();
+    }
+
+    private async promote(): Promise<number> {
+        if (!(await this.windowOpen("promote"))) return RELEASE_EXIT.outsideWindow;
+        await this.opts.executor.apply("promote");
+        const message = `promoted: ${this.canary} is stable and serves 100 %; ${this.stable} stays warm for rollback`;
+        this.line(message);
+        await this.notify({ event: "promotion", message, weight: 0 });
         return RELEASE_EXIT.promoted;
+    }
+
+    /** Prometheus failed mid-run: no verdict, so report where the stack is and change nothing. */
+    async prometheusFailure(e: PrometheusError): Promise<number> {
+        const now = await this.opts.executor.readConfig();
+        const message = `error: ${e.message}. No verdict, so nothing was changed: traffic stays at ${now.traffic.canaryWeight} %. Fix Prometheus and rerun, or roll back (npm run shift -- ${this.opts.stack} rollback).`;
+        this.line(message);
+        await this.notify({ event: "error", message, weight: now.traffic.canaryWeight });
+        return RELEASE_EXIT.prometheus;
+    }
+}
+
+/** Runs the release; returns the exit code (RELEASE_EXIT). */
+export async function runRelease(opts: ReleaseOptions): Promise<number> {
+    const cfg = await opts.executor.readConfig();
+    const run = new ReleaseRun(opts, cfg);
+    const refused = run.refusal();
+    if (refused !== undefined) return refused;
+    const { next, current } = resumePoint(run.steps, run.weight);
+    run.announce();
+    if (opts.dryRun) return run.dryRun(next, current);
+    const prometheus = opts.prometheus;
+    if (!prometheus) throw new Error("runRelease: a Prometheus client is required unless dryRun");
+    const setup: AnalysisSetup = {
+        prometheus,
+        input: analysisInputFor(cfg, opts.window),
+        intervalMs: (opts.intervalSeconds ?? 60) * 1000,
+    };
+    try {
+        return await run.walk(next, current, setup);
     } catch (e) {
         if (!(e instanceof PrometheusError)) throw e;
-        const now = await opts.executor.readConfig();
-        const message = `error: ${e.message}. No verdict, so nothing was changed: traffic stays at ${now.traffic.canaryWeight} %. Fix Prometheus and rerun, or roll back (npm run shift -- ${opts.stack} rollback).`;
-        line(message);
-        await notify({ event: "error", message, weight: now.traffic.canaryWeight });
-        return RELEASE_EXIT.prometheus;
+        return run.prometheusFailure(e);
     }
 }
