@@ -99,10 +99,7 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         // Not the PodIdentity component or release:cluster tests: they plan stacks.
         grep: "/^(?!PodIdentity component|release:cluster)/",
     },
-    {
-        files: /^decisions\/(alert|dashboard)/,
-        tests: ["test/alerts.test.ts"],
-    },
+    { files: /^decisions\/alertRules\.ts$/, tests: ["test/alertRules.decisions.test.ts"] },
     {
         files: /^config\//,
         tests: [
