@@ -28,15 +28,34 @@ export type PromtoolResult =
     | { readonly checked: false; readonly reason: string };
 
 /**
+ * Verdicts by rules file text and PATH: promtool's answer depends on nothing else, and a process
+ * that plans many stacks (the tests, the release loop) renders the same rules again and again.
+ */
+const verdicts = new Map<string, PromtoolResult>();
+
+/**
  * Runs `promtool check rules` on the groups. `checked: false` when promtool is not installed
  * (the caller decides how loudly to say so); never throws for a bad rule.
  */
 export function promtoolCheckRules(groups: readonly RulesFileGroup[]): PromtoolResult {
+    // JSON is YAML: promtool reads it as a rules file.
+    const text = JSON.stringify({ groups }, null, 1);
+    // StrykerJS switches mutants in one process: a remembered verdict would outlive its mutant.
+    const remember = !("__stryker__" in globalThis);
+    const key = `${process.env.PATH}\0${text}`;
+    const known = remember ? verdicts.get(key) : undefined;
+    if (known) return structuredClone(known);
+    const result = runPromtool(text);
+    // A missing promtool is not remembered: installing it mid-run takes effect.
+    if (remember && result.checked) verdicts.set(key, structuredClone(result));
+    return result;
+}
+
+function runPromtool(text: string): PromtoolResult {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-check-"));
     try {
         const file = path.join(dir, "rules.yaml");
-        // JSON is YAML: promtool reads it as a rules file.
-        fs.writeFileSync(file, JSON.stringify({ groups }, null, 1));
+        fs.writeFileSync(file, text);
         const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
         if (r.error) {
             return { checked: false, reason: `promtool could not run (${r.error.message})` };

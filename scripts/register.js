@@ -38,9 +38,11 @@ function compilerVersion() {
 }
 
 function compile(source, filename) {
+    // The output depends on the file's base name (its source map names it), not on its folder:
+    // a git worktree of the same sources (`npm run plan -- --diff REF`) reuses this checkout's.
     const key = crypto
         .createHash("sha256")
-        .update(`${compilerVersion()}\0${filename}\0${source}`)
+        .update(`${compilerVersion()}\0${path.basename(filename)}\0${source}`)
         .digest("hex");
     const cached = path.join(CACHE, `${key}.js`);
     try {

@@ -167,9 +167,34 @@ describe("extra alerts (release:monitoring.extraAlerts)", () => {
                 /^release:monitoring\.extraAlerts\[0\]\.summary of alert NovaHttpErrors must be accepted by promtool check rules, which says: annotation "summary": template: .*unclosed action/,
             );
         });
+
+        it("gives a remembered verdict again, as a copy its caller cannot spoil", () => {
+            const groups = [{ name: "x.extra", rules: [{ alert: "A", expr: "sum(" }] }];
+            const first = promtoolCheckRules(groups);
+            assert.ok(first.checked);
+            assert.equal(first.rejections.length, 1);
+            first.rejections.pop();
+            const again = promtoolCheckRules(structuredClone(groups));
+            assert.ok(again.checked);
+            assert.deepEqual(
+                again.rejections.map((r) => [r.group, r.rule, r.name]),
+                [["x.extra", 1, "A"]],
+            );
+            // A fixed rule is a new file: promtool's own verdict, not the remembered one.
+            const fixed = promtoolCheckRules([
+                { ...groups[0], rules: [{ alert: "A", expr: "1" }] },
+            ]);
+            assert.deepEqual(fixed.checked && fixed.rejections, []);
+        });
     });
 
     it("says loudly that nothing was checked when promtool is missing, and does not fail", () => {
+        // Checked once with promtool on PATH (when it is there): that verdict must not answer now.
+        extraAlertProblems(
+            [{ name: "x.extra", rules: [{ alert: "A", expr: "sum(" }] }],
+            [{ name: "A", expr: "sum(" }],
+            "x.extra",
+        );
         const path = process.env.PATH;
         process.env.PATH = "/nonexistent";
         try {
