@@ -48,7 +48,12 @@ class NotApplicableError extends Error {
     }
 }
 const notApplicable = (reason?: string): never => {
-    throw new NotApplicableError(reason);
+    // Most policies skip most resources this way: stack traces would be most of a run's cost.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const e = new NotApplicableError(reason);
+    Error.stackTraceLimit = limit;
+    throw e;
 };
 
 export interface PolicyRunOptions {
