@@ -1,6 +1,8 @@
 // Pure builders for the database's logical backup: the CronJob's name and scripts, the S3 key
 // layout, the write-only permissions of its pod identity, and the staleness alert.
+import type { BackupConfig } from "../config/backup";
 import type { PolicyStatement } from "./podIdentity";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** CronJob names are at most 52 characters: the Jobs it creates append 11. */
 export const CRONJOB_NAME_MAX = 52;
@@ -74,6 +76,132 @@ export function backupWriteStatements<R>(b: BackupWriteInputs<R>): PolicyStateme
         });
     }
     return out;
+}
+
+/** The labels of the CronJob, its Jobs and their pods. */
+export function backupLabels(cronJobName: string, appName: string) {
+    return {
+        "app.kubernetes.io/name": cronJobName,
+        "app.kubernetes.io/component": "backup",
+        "app.kubernetes.io/part-of": appName,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+export interface BackupCronJobInputs<S> {
+    readonly namespace: string;
+    readonly appName: string;
+    /** RDS identifier of the database being dumped. */
+    readonly dbIdentifier: string;
+    /** The datastore Secret holding the connection URL (an Input in the program). */
+    readonly secretName: S;
+    /** Key of the connection URL in that Secret; default DATABASE_URL. */
+    readonly urlKey?: string;
+    readonly config: BackupConfig;
+    /** Destination bucket's name. */
+    readonly bucketName: string;
+    /** Scratch space for the dump, in GiB. */
+    readonly scratchGi: number;
+    /** UID the pod runs as; default 10001. */
+    readonly runAsUser?: number;
+    /** The ServiceAccount of the job's pod identity. */
+    readonly serviceAccountName: string;
+}
+
+const SMALL = { cpu: "100m", memory: "256Mi" };
+const SCRATCH_MOUNTS = [
+    { name: "scratch", mountPath: SCRATCH_DIR },
+    { name: "tmp", mountPath: "/tmp" },
+];
+
+/** The init container: dumps (and checks) the database into scratch space and records the key. */
+export function dumpContainer<S>(b: BackupCronJobInputs<S>) {
+    return {
+        name: "pg-dump",
+        image: b.config.image,
+        imagePullPolicy: "IfNotPresent",
+        command: ["/bin/sh", "-c", dumpScript(b.config.verify)],
+        env: [
+            {
+                name: "DATABASE_URL",
+                valueFrom: {
+                    secretKeyRef: { name: b.secretName, key: b.urlKey ?? "DATABASE_URL" },
+                },
+            },
+            { name: "DB_IDENTIFIER", value: b.dbIdentifier },
+            { name: "BACKUP_PREFIX", value: backupKeyPrefix(b.config.prefix, b.dbIdentifier) },
+        ],
+        resources: {
+            requests: { ...SMALL, "ephemeral-storage": `${b.scratchGi}Gi` },
+            limits: { cpu: "1", memory: "1Gi" },
+        },
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: SCRATCH_MOUNTS,
+    };
+}
+
+/** The container that uploads the checked dump to its dated key with the AWS CLI. */
+export function uploadContainer<S>(b: BackupCronJobInputs<S>) {
+    return {
+        name: "upload",
+        image: b.config.uploaderImage,
+        imagePullPolicy: "IfNotPresent",
+        command: ["/bin/sh", "-c", uploadScript()],
+        env: [
+            { name: "BACKUP_BUCKET", value: b.bucketName },
+            // The CLI keeps its credential cache under $HOME.
+            { name: "HOME", value: "/tmp" },
+        ],
+        resources: { requests: SMALL, limits: { cpu: "1", memory: "512Mi" } },
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: SCRATCH_MOUNTS,
+    };
+}
+
+/**
+ * The backup CronJob (metadata and spec): never two runs at once, deadlines and history limits from
+ * config, and a pod that dumps first and uploads only a good dump, under the job's pod identity.
+ */
+export function backupCronJobArgs<S>(b: BackupCronJobInputs<S>) {
+    const c = b.config;
+    const name = backupCronJobName(b.dbIdentifier);
+    const labels = backupLabels(name, b.appName);
+    return {
+        metadata: { name, namespace: b.namespace, labels },
+        spec: {
+            schedule: c.schedule,
+            timeZone: c.timeZone,
+            // A dump still running when the next slot comes must not get company.
+            concurrencyPolicy: "Forbid",
+            startingDeadlineSeconds: c.startingDeadlineSeconds,
+            successfulJobsHistoryLimit: c.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: c.failedJobsHistoryLimit,
+            suspend: false,
+            jobTemplate: {
+                metadata: { labels },
+                spec: {
+                    backoffLimit: c.backoffLimit,
+                    activeDeadlineSeconds: c.activeDeadlineSeconds,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "Never",
+                            serviceAccountName: b.serviceAccountName,
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurity(b.runAsUser ?? 10001),
+                            // The dump runs first; the upload only starts on a good dump.
+                            initContainers: [dumpContainer(b)],
+                            containers: [uploadContainer(b)],
+                            volumes: [
+                                { name: "scratch", emptyDir: { sizeLimit: `${b.scratchGi}Gi` } },
+                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+        },
+    };
 }
 
 export const BACKUP_ALERT = "DatabaseBackupStale";

@@ -105,3 +105,51 @@ export function lifecycleRules(b: BucketConfig): S3LifecycleRule[] {
     };
     return [...b.lifecycle.map(configuredRule), housekeeping];
 }
+
+/** The bucket's own KMS key: rotated yearly, kept for the configured window after deletion. */
+export function bucketKeyArgs(bucketName: string, b: BucketConfig) {
+    return {
+        description: `Encrypts the objects of S3 bucket ${bucketName}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: b.keyDeletionWindowDays,
+    };
+}
+
+/** The key's alias, `alias/s3/<bucket>`, so the key is found by its bucket's name. */
+export const bucketKeyAlias = (bucketName: string): string => `alias/s3/${bucketName}`;
+
+/** The bucket itself: a delete never empties it, and no object lock (it cannot be undone). */
+export function bucketArgs(bucketName: string) {
+    return { bucket: bucketName, forceDestroy: false, objectLockEnabled: false };
+}
+
+/**
+ * The bucket's settings, each the args of one resource less its `bucket`: ACLs off, all four
+ * public-access blocks on, default encryption (with the bucket's own key when it has one, else
+ * SSE-S3), and versioning as configured. `K` is the key ARN's type (an Output in the program).
+ */
+export function bucketSettings<K>(b: BucketConfig, kmsKeyArn: K | undefined) {
+    return {
+        ownership: { rule: { objectOwnership: "BucketOwnerEnforced" } },
+        publicAccess: {
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        encryption: {
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault:
+                        kmsKeyArn !== undefined
+                            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }
+                            : { sseAlgorithm: "AES256" },
+                    // S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.
+                    bucketKeyEnabled: kmsKeyArn !== undefined,
+                },
+            ],
+        },
+        versioning: { versioningConfiguration: { status: b.versioning ? "Enabled" : "Suspended" } },
+        lifecycle: { rules: lifecycleRules(b) },
+    };
+}

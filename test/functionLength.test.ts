@@ -6,14 +6,9 @@ import { longFunctions, longFunctionsIn } from "../scripts/lib/longFunctions";
 
 /** "file name" of each function still over the limit; declarative tables and pending splits. */
 const KNOWN = new Set([
-    "components/data/dataTier.ts constructor",
     "components/monitoring/cloudwatchExporter.ts constructor",
-    "components/data/database.ts constructor",
-    "components/storage/databaseBackup.ts constructor",
     "components/monitoring/metricsExporters.ts constructor",
     "components/monitoring/alerting.ts constructor",
-    "components/data/cache.ts constructor",
-    "components/storage/bucket.ts constructor",
 ]);
 
 const body = (n: number) => Array.from({ length: n }, (_, i) => `    const x${i} = ${i};`);

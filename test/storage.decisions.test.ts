@@ -3,7 +3,15 @@
 import * as assert from "assert";
 import { createHash } from "crypto";
 import { bucketSchema } from "../config/storage";
-import { bucketPolicyDocument, defaultBucketName, lifecycleRules } from "../decisions/storage";
+import {
+    bucketArgs,
+    bucketKeyAlias,
+    bucketKeyArgs,
+    bucketPolicyDocument,
+    bucketSettings,
+    defaultBucketName,
+    lifecycleRules,
+} from "../decisions/storage";
 
 const bucket = (over: Record<string, unknown> = {}) => bucketSchema.parse(over);
 const hash8 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
@@ -112,5 +120,75 @@ describe("lifecycle rules with only some fields", () => {
                 abortIncompleteMultipartUpload: { daysAfterInitiation: 3 },
             },
         ]);
+    });
+});
+
+describe("bucket resource builders", () => {
+    const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/k";
+
+    it("a bucket declared with no configuration is private, versioned and encrypted with its own key", () => {
+        const b = bucket();
+        assert.strictEqual(b.encryption, "sse-kms");
+        const s = bucketSettings(b, keyArn);
+        assert.deepStrictEqual(s.ownership, { rule: { objectOwnership: "BucketOwnerEnforced" } });
+        assert.deepStrictEqual(s.publicAccess, {
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        assert.deepStrictEqual(s.encryption, {
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: {
+                        sseAlgorithm: "aws:kms",
+                        kmsMasterKeyId: keyArn,
+                    },
+                    bucketKeyEnabled: true,
+                },
+            ],
+        });
+        assert.deepStrictEqual(s.versioning, { versioningConfiguration: { status: "Enabled" } });
+        assert.deepStrictEqual(s.lifecycle, { rules: lifecycleRules(b) });
+    });
+
+    it("without a key of its own a bucket gets SSE-S3 and no bucket key", () => {
+        const s = bucketSettings(bucket({ encryption: "sse-s3" }), undefined);
+        assert.deepStrictEqual(s.encryption.rules, [
+            {
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" },
+                bucketKeyEnabled: false,
+            },
+        ]);
+    });
+
+    it("suspends versioning only when the config turns it off", () => {
+        const s = bucketSettings(bucket({ versioning: false }), keyArn);
+        assert.strictEqual(s.versioning.versioningConfiguration.status, "Suspended");
+        // The housekeeping rule follows versioning: no delete-marker cleanup without versions.
+        const housekeeping = s.lifecycle.rules[s.lifecycle.rules.length - 1];
+        assert.strictEqual(housekeeping.id, "housekeeping");
+        assert.strictEqual(housekeeping.expiration, undefined);
+    });
+
+    it("a delete never empties the bucket, and objects are never locked", () => {
+        assert.deepStrictEqual(bucketArgs("nv-uploads-prod"), {
+            bucket: "nv-uploads-prod",
+            forceDestroy: false,
+            objectLockEnabled: false,
+        });
+    });
+
+    it("the bucket's key rotates yearly, waits the configured window, and is named after it", () => {
+        assert.deepStrictEqual(
+            bucketKeyArgs("nv-uploads-prod", bucket({ keyDeletionWindowDays: 14 })),
+            {
+                description: "Encrypts the objects of S3 bucket nv-uploads-prod",
+                enableKeyRotation: true,
+                deletionWindowInDays: 14,
+            },
+        );
+        assert.strictEqual(bucketKeyArgs("b", bucket()).deletionWindowInDays, 30);
+        assert.strictEqual(bucketKeyAlias("nv-uploads-prod"), "alias/s3/nv-uploads-prod");
     });
 });

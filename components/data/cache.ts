@@ -2,7 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { CacheConfig, NetworkConfig } from "../../config/data";
-import { REDIS_TOKEN_SPECIALS, redisUrl } from "../../decisions/dataNaming";
+import {
+    authTokenArgs,
+    cacheParameterGroupArgs,
+    replicationGroupArgs,
+} from "../../decisions/cache";
+import { redisUrl } from "../../decisions/dataNaming";
+import { appOnlyAccessArgs, privateSubnetGroupArgs } from "../../decisions/dataNetwork";
 import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface CacheArgs {
@@ -42,89 +48,34 @@ export class Cache extends pulumi.ComponentResource {
         const c = args.config;
         const id = c.replicationGroupId;
         const tags = { ...args.tags, "release/data-store": "redis" };
-        const major = c.engineVersion.split(".")[0];
-        const ha = c.nodes >= 2;
 
         const subnetGroup = new aws.elasticache.SubnetGroup(
             `${name}-subnets`,
-            {
-                name: `${id}-subnets`,
-                description: `Private subnets for ${id}`,
-                subnetIds: args.network.privateSubnetIds,
-                tags,
-            },
+            { ...privateSubnetGroupArgs(id, args.network), tags },
             { parent: this },
         );
-
         this.securityGroup = appOnlySecurityGroup(
             name,
-            {
-                groupName: `${id}-cache`,
-                description: `Redis ${id}: reachable only from the app security group`,
-                vpcId: args.network.vpcId,
-                appSecurityGroupId: args.network.appSecurityGroupId,
-                port: c.port,
-                ruleDescription: "Redis from the app",
-                tags,
-            },
+            { ...appOnlyAccessArgs("Redis", id, c.port, args.network), tags },
             this,
         );
-
         const parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
-            {
-                name: `${id}-redis${major}`,
-                family: `redis${major}`,
-                description: `${id}: eviction policy`,
-                parameters: [{ name: "maxmemory-policy", value: c.maxmemoryPolicy }],
-                tags,
-            },
+            { ...cacheParameterGroupArgs(c), tags },
             { parent: this },
         );
-
-        // 16–128 characters from the set ElastiCache accepts; a new rotation number makes a new one.
-        const token = new random.RandomPassword(
-            `${name}-auth-token`,
-            {
-                length: 64,
-                special: true,
-                overrideSpecial: REDIS_TOKEN_SPECIALS,
-                minLower: 2,
-                minUpper: 2,
-                minNumeric: 2,
-                keepers: { rotation: String(c.authTokenRotation) },
-            },
-            { parent: this },
-        );
+        const token = new random.RandomPassword(`${name}-auth-token`, authTokenArgs(c), {
+            parent: this,
+        });
 
         this.replicationGroup = new aws.elasticache.ReplicationGroup(
             `${name}-redis`,
             {
-                replicationGroupId: id,
-                description: `Redis for ${id}`,
-                engine: "redis",
-                engineVersion: c.engineVersion,
-                nodeType: c.nodeType,
-                numCacheClusters: c.nodes,
-                port: c.port,
+                ...replicationGroupArgs(c, args.applyImmediately ?? false),
                 parameterGroupName: parameterGroup.name,
                 subnetGroupName: subnetGroup.name,
                 securityGroupIds: [this.securityGroup.id],
-                atRestEncryptionEnabled: true,
-                kmsKeyId: c.kmsKeyId,
-                transitEncryptionEnabled: true,
-                transitEncryptionMode: "required",
                 authToken: pulumi.secret(token.result),
-                // ROTATE keeps the old token valid next to the new one, so pods can restart at leisure.
-                authTokenUpdateStrategy: "ROTATE",
-                automaticFailoverEnabled: ha,
-                multiAzEnabled: ha,
-                snapshotRetentionLimit: c.snapshotRetentionDays,
-                snapshotWindow: c.snapshotWindow,
-                maintenanceWindow: c.maintenanceWindow,
-                finalSnapshotIdentifier: `${id}-final`,
-                autoMinorVersionUpgrade: true,
-                applyImmediately: args.applyImmediately ?? false,
                 tags,
             },
             { parent: this, protect: args.protectStore ?? false },

@@ -5,13 +5,17 @@ import { Cache } from "./cache";
 import type { StackConfig } from "../../config";
 import type { CacheConfig, DatabaseConfig, NetworkConfig } from "../../config/data";
 import { Database } from "./database";
+import type { ReleaseVersion } from "../../decisions/dataNaming";
 import {
-    DATASTORE_KEYS,
-    datastoreSecretName,
-    slug,
-    type ReleaseVersion,
-} from "../../decisions/dataNaming";
-import { MetricsExporters, type ExporterTarget } from "../monitoring/metricsExporters";
+    dataTierSecretName,
+    datastoreSecretData,
+    exporterSources,
+    migrationSecretName,
+    postgresTargets,
+    releaseSteps,
+    storeGuardrails,
+} from "../../decisions/dataTier";
+import { MetricsExporters } from "../monitoring/metricsExporters";
 import { MigrationJob } from "./migrationJob";
 import { ReleaseSnapshot } from "./releaseSnapshot";
 
@@ -57,101 +61,39 @@ export class DataTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:data:DataTier", name, {}, opts);
-        const prod = args.prod ?? false;
         const child = { parent: this };
+        const guard = storeGuardrails(args.prod ?? false);
+        const store = {
+            network: args.network,
+            applyImmediately: guard.applyImmediately,
+            tags: args.tags,
+        };
 
         if (args.database) {
+            const { database: config, restoreAfter } = args;
             this.database = new Database(
                 `${name}-db`,
-                {
-                    config: args.database,
-                    network: args.network,
-                    protectInstances: prod,
-                    applyImmediately: !prod,
-                    tags: args.tags,
-                    restoreAfter: args.restoreAfter,
-                },
+                { config, ...store, protectInstances: guard.protect, restoreAfter },
                 child,
             );
         }
         if (args.cache) {
             this.cache = new Cache(
                 `${name}-cache`,
-                {
-                    config: args.cache,
-                    network: args.network,
-                    protectStore: prod,
-                    applyImmediately: !prod,
-                    tags: args.tags,
-                },
+                { config: args.cache, ...store, protectStore: guard.protect },
                 child,
             );
         }
 
-        // Every form a workload's data contract may ask for (DATASTORE_KEYS); workloads pick theirs.
-        const K = DATASTORE_KEYS;
-        const data: Record<string, pulumi.Input<string>> = {};
-        const pgTargets: ExporterTarget[] = [];
-        if (this.database) {
-            const db = this.database;
-            const c = db.connection;
-            data[K.databaseUrl] = db.databaseUrl;
-            data[K.databaseUrlBase] = c.urlBase;
-            data[K.databaseHost] = c.host;
-            data[K.databasePort] = c.port;
-            data[K.databaseName] = c.dbName;
-            data[K.databaseUser] = c.username;
-            data[K.databasePassword] = c.password;
-            pgTargets.push({
-                name: db.activeIdentifier,
-                role: "primary",
-                secretKey: K.databaseUrl,
-            });
-            db.replicaUrls.forEach((url, i) => {
-                const key = K.replicaUrl(i + 1);
-                data[key] = url;
-                data[K.replicaUrlBase(i + 1)] = c.replicaUrlBases[i];
-                pgTargets.push({
-                    name: db.activeReplicaIdentifiers[i],
-                    role: "replica",
-                    secretKey: key,
-                });
-            });
-        }
-        if (this.cache) {
-            const c = this.cache.connection;
-            data[K.redisUrl] = this.cache.redisUrl;
-            data[K.redisHost] = c.host;
-            data[K.redisPort] = c.port;
-            data[K.redisPassword] = c.password;
-        }
-
-        this.secretName = datastoreSecretName(args.app.name, [
-            this.database?.activeIdentifier ?? "",
-            args.database?.passwordRotation ?? 0,
-            args.cache?.replicationGroupId ?? "",
-            args.cache?.authTokenRotation ?? 0,
-        ]);
-        const secret = new AppSecret(
-            `${name}-secret`,
-            { secretName: this.secretName, namespace: args.namespace, data },
-            child,
+        this.secretName = dataTierSecretName(
+            args.app.name,
+            this.database?.activeIdentifier,
+            args.database,
+            args.cache,
         );
+        this.migrationSecretName = migrationSecretName(args.app.name);
+        const { secret, migrationSecret } = this.secrets(name, args.namespace);
         this.secret = secret.secret;
-        // Migrations read a Secret whose name never changes: a restore or rotation must not
-        // change (and so re-run) a Job that already ran.
-        this.migrationSecretName = `${args.app.name}-migrations`;
-        const migrationSecret = this.database
-            ? new AppSecret(
-                  `${name}-migration-secret`,
-                  {
-                      secretName: this.migrationSecretName,
-                      namespace: args.namespace,
-                      data: { DATABASE_URL: this.database.databaseUrl },
-                  },
-                  child,
-              )
-            : undefined;
 
         new MetricsExporters(
             `${name}-exporters`,
@@ -159,51 +101,17 @@ export class DataTier extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 appName: args.app.name,
                 secretName: this.secretName,
-                postgres: args.database && {
-                    image: args.database.exporterImage,
-                    targets: pgTargets,
-                },
-                redis: args.cache && { image: args.cache.exporterImage, secretKey: "REDIS_URL" },
+                ...exporterSources(
+                    args.database,
+                    args.cache,
+                    this.database ? postgresTargets(this.database) : [],
+                ),
                 gates: [secret.secret],
             },
             child,
         );
 
-        if (this.database && args.database) {
-            for (const release of args.versions) {
-                const key = slug(release.version);
-                const snapshot = new ReleaseSnapshot(
-                    `${name}-pre-${key}`,
-                    {
-                        instance: this.database.primary,
-                        dbIdentifier: this.database.activeIdentifier,
-                        version: release.version,
-                        tags: args.tags,
-                    },
-                    child,
-                );
-                const migration = new MigrationJob(
-                    `${name}-migrate-${key}`,
-                    {
-                        namespace: args.namespace,
-                        app: args.app,
-                        version: release.version,
-                        image: release.image,
-                        command: args.database.migration.command,
-                        backoffLimit: args.database.migration.backoffLimit,
-                        activeDeadlineSeconds: args.database.migration.activeDeadlineSeconds,
-                        envFromSecrets: [this.migrationSecretName],
-                        gates: [
-                            snapshot.snapshot,
-                            ...(migrationSecret ? [migrationSecret.secret] : []),
-                        ],
-                    },
-                    child,
-                );
-                this.snapshots.push(snapshot);
-                this.migrations.push(migration);
-            }
-        }
+        if (this.database) this.releaseGates(name, args, this.database, migrationSecret);
         this.gates = [
             ...this.snapshots.map((s) => s.snapshot),
             ...this.migrations.map((m) => m.job),
@@ -213,5 +121,69 @@ export class DataTier extends pulumi.ComponentResource {
             secretName: this.secretName,
             snapshots: this.snapshots.map((s) => s.snapshotId),
         });
+    }
+
+    /** The datastore Secret, and (with a database) the migration Jobs' own Secret. */
+    private secrets(name: string, namespace: pulumi.Input<string>) {
+        const secret = new AppSecret(
+            `${name}-secret`,
+            {
+                secretName: this.secretName,
+                namespace,
+                data: datastoreSecretData(this.database, this.cache),
+            },
+            { parent: this },
+        );
+        const migrationSecret = this.database
+            ? new AppSecret(
+                  `${name}-migration-secret`,
+                  {
+                      secretName: this.migrationSecretName,
+                      namespace,
+                      data: { DATABASE_URL: this.database.databaseUrl },
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        return { secret, migrationSecret };
+    }
+
+    /** Per deployed version: a snapshot of the active primary, then the migration Job after it. */
+    private releaseGates(
+        name: string,
+        args: DataTierArgs,
+        database: Database,
+        migrationSecret: AppSecret | undefined,
+    ): void {
+        for (const step of releaseSteps(name, args.versions, args.database)) {
+            const snapshot = new ReleaseSnapshot(
+                step.snapshotName,
+                {
+                    instance: database.primary,
+                    dbIdentifier: database.activeIdentifier,
+                    version: step.version,
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            const migration = new MigrationJob(
+                step.migrationName,
+                {
+                    namespace: args.namespace,
+                    app: args.app,
+                    version: step.version,
+                    image: step.image,
+                    ...step.migration,
+                    envFromSecrets: [this.migrationSecretName],
+                    gates: [
+                        snapshot.snapshot,
+                        ...(migrationSecret ? [migrationSecret.secret] : []),
+                    ],
+                },
+                { parent: this },
+            );
+            this.snapshots.push(snapshot);
+            this.migrations.push(migration);
+        }
     }
 }

@@ -11,6 +11,7 @@ import {
     replicaInstanceArgs,
     restoredPrimaryArgs,
 } from "../../decisions/database";
+import { appOnlyAccessArgs, privateSubnetGroupArgs } from "../../decisions/dataNetwork";
 import { appOnlySecurityGroup } from "./dataNetwork";
 
 export interface DatabaseArgs {
@@ -76,7 +77,6 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:data:Database", name, {}, opts);
         const db = args.config;
-        const id = db.identifier;
         const tags = { ...args.tags, "release/data-store": "postgres" };
 
         const { subnetGroup, securityGroup } = networkOf(name, args, tags, this);
@@ -92,61 +92,38 @@ export class Database extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, masterPasswordArgs(db), {
             parent: this,
         });
-        const secretPassword = pulumi.secret(password.result);
 
-        const instanceOpts = { parent: this, protect: args.protectInstances ?? false };
-        const base = {
-            ...instanceBaseArgs(db, args.applyImmediately ?? false),
-            parameterGroupName: parameterGroup.name,
-            vpcSecurityGroupIds: [this.securityGroup.id],
-            tags,
+        const wiring: InstanceWiring = {
+            name,
+            db,
+            base: {
+                ...instanceBaseArgs(db, args.applyImmediately ?? false),
+                parameterGroupName: parameterGroup.name,
+                vpcSecurityGroupIds: [this.securityGroup.id],
+                tags,
+            },
+            primaryInputs: {
+                dbSubnetGroupName: subnetGroup.name,
+                password: pulumi.secret(password.result),
+            },
+            opts: { parent: this, protect: args.protectInstances ?? false },
         };
-        const primaryInputs = { dbSubnetGroupName: subnetGroup.name, password: secretPassword };
-        const replicasOf = (role: string, primary: aws.rds.Instance, primaryId: string) =>
-            Array.from(
-                { length: db.replicas },
-                (_, i) =>
-                    new aws.rds.Instance(
-                        `${name}-${role}replica-${i + 1}`,
-                        {
-                            ...base,
-                            ...replicaInstanceArgs(db, primaryId, i + 1),
-                            replicateSourceDb: primary.identifier,
-                        },
-                        instanceOpts,
-                    ),
-            );
-
         const originalPrimary = new aws.rds.Instance(
             `${name}-primary`,
-            { ...base, ...primaryInputs, ...originalPrimaryArgs(db) },
-            instanceOpts,
+            { ...wiring.base, ...wiring.primaryInputs, ...originalPrimaryArgs(db) },
+            wiring.opts,
         );
         const original: InstanceSet = {
             primary: originalPrimary,
-            replicas: replicasOf("", originalPrimary, id),
+            replicas: replicasOf(wiring, "", originalPrimary, db.identifier),
         };
-
-        let active = original;
-        this.activeIdentifier = id;
         const restore = restoredPrimaryArgs(db);
-        if (restore) {
-            // A restore never modifies the original: it adds a new primary (and replicas) under a
-            // new name, and the app's DATABASE_URL moves to it once every writer has stopped.
-            const waitFor: Promise<pulumi.Resource[]> = (
-                args.restoreAfter ?? Promise.resolve([])
-            ).then((stopped) => [original.primary, ...stopped]);
-            const restored = new aws.rds.Instance(
-                `${name}-restored`,
-                { ...base, ...primaryInputs, ...restore },
-                { ...instanceOpts, dependsOn: waitFor },
-            );
-            active = {
-                primary: restored,
-                replicas: replicasOf("restored-", restored, restore.identifier),
-            };
-            this.activeIdentifier = restore.identifier;
-        }
+        // A restore never modifies the original: it adds a new primary (and replicas) under a new
+        // name, and the app's DATABASE_URL moves to it once every writer has stopped.
+        const active = restore
+            ? restoredSet(wiring, original, restore, args.restoreAfter)
+            : original;
+        this.activeIdentifier = restore?.identifier ?? db.identifier;
 
         this.primary = active.primary;
         this.instances = [
@@ -169,6 +146,67 @@ export class Database extends pulumi.ComponentResource {
             replicas: this.activeReplicaIdentifiers,
         });
     }
+}
+
+/** What every instance of one Database is created with, besides its own builder's args. */
+interface InstanceWiring {
+    readonly name: string;
+    readonly db: DatabaseConfig;
+    /** instanceBaseArgs plus the parameter group, security group and tags. */
+    readonly base: ReturnType<typeof instanceBaseArgs> & {
+        parameterGroupName: pulumi.Output<string>;
+        vpcSecurityGroupIds: pulumi.Output<string>[];
+        tags: Record<string, string>;
+    };
+    /** What only a primary takes: the subnet group and the master password. */
+    readonly primaryInputs: {
+        dbSubnetGroupName: pulumi.Output<string>;
+        password: pulumi.Output<string>;
+    };
+    readonly opts: pulumi.CustomResourceOptions;
+}
+
+/** The read replicas of `primary` (RDS id `primaryId`): `${name}-${role}replica-<n>`. */
+function replicasOf(
+    w: InstanceWiring,
+    role: string,
+    primary: aws.rds.Instance,
+    primaryId: string,
+): aws.rds.Instance[] {
+    return Array.from(
+        { length: w.db.replicas },
+        (_, i) =>
+            new aws.rds.Instance(
+                `${w.name}-${role}replica-${i + 1}`,
+                {
+                    ...w.base,
+                    ...replicaInstanceArgs(w.db, primaryId, i + 1),
+                    replicateSourceDb: primary.identifier,
+                },
+                w.opts,
+            ),
+    );
+}
+
+/** The restored primary and its replicas; it starts once the original and every writer stopped. */
+function restoredSet(
+    w: InstanceWiring,
+    original: InstanceSet,
+    restore: NonNullable<ReturnType<typeof restoredPrimaryArgs>>,
+    restoreAfter: Promise<pulumi.Resource[]> | undefined,
+): InstanceSet {
+    const waitFor: Promise<pulumi.Resource[]> = (restoreAfter ?? Promise.resolve([])).then(
+        (stopped) => [original.primary, ...stopped],
+    );
+    const restored = new aws.rds.Instance(
+        `${w.name}-restored`,
+        { ...w.base, ...w.primaryInputs, ...restore },
+        { ...w.opts, dependsOn: waitFor },
+    );
+    return {
+        primary: restored,
+        replicas: replicasOf(w, "restored-", restored, restore.identifier),
+    };
 }
 
 /** The active primary's URLs and connection parts; everything with the password is a secret. */
@@ -206,25 +244,12 @@ function networkOf(
     const id = args.config.identifier;
     const subnetGroup = new aws.rds.SubnetGroup(
         `${name}-subnets`,
-        {
-            name: `${id}-subnets`,
-            description: `Private subnets for ${id}`,
-            subnetIds: args.network.privateSubnetIds,
-            tags,
-        },
+        { ...privateSubnetGroupArgs(id, args.network), tags },
         { parent },
     );
     const securityGroup = appOnlySecurityGroup(
         name,
-        {
-            groupName: `${id}-db`,
-            description: `PostgreSQL ${id}: reachable only from the app security group`,
-            vpcId: args.network.vpcId,
-            appSecurityGroupId: args.network.appSecurityGroupId,
-            port: args.config.port,
-            ruleDescription: "PostgreSQL from the app",
-            tags,
-        },
+        { ...appOnlyAccessArgs("PostgreSQL", id, args.config.port, args.network), tags },
         parent,
     );
     return { subnetGroup, securityGroup };

@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BucketConfig } from "../../config/storage";
-import { bucketPolicyDocument, lifecycleRules } from "../../decisions/storage";
+import {
+    bucketArgs,
+    bucketKeyAlias,
+    bucketKeyArgs,
+    bucketPolicyDocument,
+    bucketSettings,
+} from "../../decisions/storage";
 
 export interface BucketArgs {
     /** Globally unique bucket name (no default; see `defaultBucketName`). */
@@ -42,17 +48,12 @@ export class Bucket extends pulumi.ComponentResource {
         if (b.encryption === "sse-kms") {
             this.key = new aws.kms.Key(
                 `${name}-key`,
-                {
-                    description: `Encrypts the objects of S3 bucket ${args.bucketName}`,
-                    enableKeyRotation: true,
-                    deletionWindowInDays: b.keyDeletionWindowDays,
-                    tags,
-                },
+                { ...bucketKeyArgs(args.bucketName, b), tags },
                 keep,
             );
             new aws.kms.Alias(
                 `${name}-key-alias`,
-                { name: `alias/s3/${args.bucketName}`, targetKeyId: this.key.keyId },
+                { name: bucketKeyAlias(args.bucketName), targetKeyId: this.key.keyId },
                 keep,
             );
             this.kmsKeyArn = this.key.arn;
@@ -60,51 +61,32 @@ export class Bucket extends pulumi.ComponentResource {
 
         this.bucket = new aws.s3.Bucket(
             `${name}-bucket`,
-            { bucket: args.bucketName, forceDestroy: false, objectLockEnabled: false, tags },
+            { ...bucketArgs(args.bucketName), tags },
             keep,
         );
         this.arn = this.bucket.arn;
         const bucket = this.bucket.bucket;
+        const settings = bucketSettings(b, this.key?.arn);
 
         // Ownership first: with ACLs disabled no object can be made public by an ACL.
         const ownership = new aws.s3.BucketOwnershipControls(
             `${name}-ownership`,
-            { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            { bucket, ...settings.ownership },
             keep,
         );
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access`,
-            {
-                bucket,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
+            { bucket, ...settings.publicAccess },
             keep,
         );
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
-            {
-                bucket,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: this.key
-                            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }
-                            : { sseAlgorithm: "AES256" },
-                        // S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.
-                        bucketKeyEnabled: this.key !== undefined,
-                    },
-                ],
-            },
+            { bucket, ...settings.encryption },
             keep,
         );
         const versioning = new aws.s3.BucketVersioning(
             `${name}-versioning`,
-            {
-                bucket,
-                versioningConfiguration: { status: b.versioning ? "Enabled" : "Suspended" },
-            },
+            { bucket, ...settings.versioning },
             keep,
         );
         const policy = new aws.s3.BucketPolicy(
@@ -118,7 +100,7 @@ export class Bucket extends pulumi.ComponentResource {
         );
         const lifecycle = new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket, rules: lifecycleRules(b) },
+            { bucket, ...settings.lifecycle },
             // Noncurrent-version rules only take effect once versioning is on.
             { ...keep, dependsOn: [versioning] },
         );

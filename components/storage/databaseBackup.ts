@@ -2,14 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../config/backup";
 import {
-    SCRATCH_DIR,
+    backupCronJobArgs,
     backupCronJobName,
     backupKeyPrefix,
+    backupLabels,
     backupWriteStatements,
-    dumpScript,
-    uploadScript,
 } from "../../decisions/backups";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 import { PodIdentity } from "../identity/podIdentity";
 
 export interface DatabaseBackupArgs {
@@ -57,15 +55,8 @@ export class DatabaseBackup extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("release:storage:DatabaseBackup", name, {}, opts);
-        const c = args.config;
         this.cronJobName = backupCronJobName(args.dbIdentifier);
-        this.keyPrefix = backupKeyPrefix(c.prefix, args.dbIdentifier);
-        const labels = {
-            "app.kubernetes.io/name": this.cronJobName,
-            "app.kubernetes.io/component": "backup",
-            "app.kubernetes.io/part-of": args.appName,
-            "app.kubernetes.io/managed-by": "pulumi",
-        };
+        this.keyPrefix = backupKeyPrefix(args.config.prefix, args.dbIdentifier);
 
         this.identity = new PodIdentity(
             `${name}-identity`,
@@ -78,104 +69,26 @@ export class DatabaseBackup extends pulumi.ComponentResource {
                     prefixArn: pulumi.interpolate`${args.bucket.arn}/${this.keyPrefix}/*`,
                     kmsKeyArn: args.bucket.kmsKeyArn,
                 }),
-                labels,
+                labels: backupLabels(this.cronJobName, args.appName),
                 tags: args.tags,
             },
             { parent: this },
         );
 
-        const uid = args.runAsUser ?? 10001;
-        const scratch = `${args.scratchGi}Gi`;
-        const small = { cpu: "100m", memory: "256Mi" };
-        const mounts = [
-            { name: "scratch", mountPath: SCRATCH_DIR },
-            { name: "tmp", mountPath: "/tmp" },
-        ];
         this.cronJob = new k8s.batch.v1.CronJob(
             `${name}-cronjob`,
-            {
-                metadata: { name: this.cronJobName, namespace: args.namespace, labels },
-                spec: {
-                    schedule: c.schedule,
-                    timeZone: c.timeZone,
-                    // A dump still running when the next slot comes must not get company.
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: c.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: c.successfulJobsHistoryLimit,
-                    failedJobsHistoryLimit: c.failedJobsHistoryLimit,
-                    suspend: false,
-                    jobTemplate: {
-                        metadata: { labels },
-                        spec: {
-                            backoffLimit: c.backoffLimit,
-                            activeDeadlineSeconds: c.activeDeadlineSeconds,
-                            template: {
-                                metadata: { labels },
-                                spec: {
-                                    restartPolicy: "Never",
-                                    serviceAccountName: this.identity.serviceAccountName,
-                                    automountServiceAccountToken: false,
-                                    securityContext: restrictedPodSecurity(uid),
-                                    // The dump runs first; the upload only starts on a good dump.
-                                    initContainers: [
-                                        {
-                                            name: "pg-dump",
-                                            image: c.image,
-                                            imagePullPolicy: "IfNotPresent",
-                                            command: ["/bin/sh", "-c", dumpScript(c.verify)],
-                                            env: [
-                                                {
-                                                    name: "DATABASE_URL",
-                                                    valueFrom: {
-                                                        secretKeyRef: {
-                                                            name: args.secretName,
-                                                            key: args.urlKey ?? "DATABASE_URL",
-                                                        },
-                                                    },
-                                                },
-                                                { name: "DB_IDENTIFIER", value: args.dbIdentifier },
-                                                { name: "BACKUP_PREFIX", value: this.keyPrefix },
-                                            ],
-                                            resources: {
-                                                requests: {
-                                                    ...small,
-                                                    "ephemeral-storage": scratch,
-                                                },
-                                                limits: { cpu: "1", memory: "1Gi" },
-                                            },
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    containers: [
-                                        {
-                                            name: "upload",
-                                            image: c.uploaderImage,
-                                            imagePullPolicy: "IfNotPresent",
-                                            command: ["/bin/sh", "-c", uploadScript()],
-                                            env: [
-                                                { name: "BACKUP_BUCKET", value: args.bucket.name },
-                                                // The CLI keeps its credential cache under $HOME.
-                                                { name: "HOME", value: "/tmp" },
-                                            ],
-                                            resources: {
-                                                requests: small,
-                                                limits: { cpu: "1", memory: "512Mi" },
-                                            },
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    volumes: [
-                                        { name: "scratch", emptyDir: { sizeLimit: scratch } },
-                                        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-                                    ],
-                                },
-                            },
-                        },
-                    },
-                },
-            },
+            backupCronJobArgs({
+                namespace: args.namespace,
+                appName: args.appName,
+                dbIdentifier: args.dbIdentifier,
+                secretName: args.secretName,
+                urlKey: args.urlKey,
+                config: args.config,
+                bucketName: args.bucket.name,
+                scratchGi: args.scratchGi,
+                runAsUser: args.runAsUser,
+                serviceAccountName: this.identity.serviceAccountName,
+            }),
             {
                 parent: this,
                 dependsOn: [this.identity.serviceAccount, ...(args.gates ?? [])],

@@ -52,6 +52,11 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         tests: ["test/databaseBuilders.test.ts", "test/dataSafety.test.ts"],
     },
     {
+        files: /^decisions\/(cache|dataNetwork)\.ts$/,
+        tests: ["test/cacheBuilders.test.ts"],
+    },
+    { files: /^decisions\/dataTier\.ts$/, tests: ["test/dataTier.decisions.test.ts"] },
+    {
         files: /^decisions\/dataNaming\.ts$/,
         tests: ["test/dataNaming.test.ts", "test/dataNaming.edges.test.ts"],
     },

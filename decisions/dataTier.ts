@@ -1,0 +1,168 @@
+// Pure builders for the data tier: the guardrails each store gets from the stage, what the
+// datastore Secret carries, which PostgreSQL endpoints the exporter scrapes, the Secrets' names,
+// and the snapshot and migration each deployed version gets. The DataTier component only creates
+// the children these describe and hands them the values other resources produce.
+import type { CacheConfig, DatabaseConfig } from "../config/data";
+import { DATASTORE_KEYS, datastoreSecretName, slug, type ReleaseVersion } from "./dataNaming";
+
+/** Prod stores are protected and change in their maintenance window; others change at once. */
+export function storeGuardrails(prod: boolean) {
+    return { protect: prod, applyImmediately: !prod };
+}
+
+/** What the database component exposes to the Secret and the exporter. `V` is a value's type. */
+export interface DatabaseEndpoints<V> {
+    /** RDS identifier of the primary the app uses (the restored one during a restore). */
+    readonly activeIdentifier: string;
+    readonly activeReplicaIdentifiers: readonly string[];
+    readonly databaseUrl: V;
+    readonly replicaUrls: readonly V[];
+    readonly connection: {
+        readonly host: V;
+        readonly port: V;
+        readonly dbName: string;
+        readonly username: string;
+        readonly password: V;
+        readonly urlBase: V;
+        readonly replicaUrlBases: readonly V[];
+    };
+}
+
+/** What the cache component exposes to the Secret. */
+export interface CacheEndpoints<V> {
+    readonly redisUrl: V;
+    readonly connection: { readonly host: V; readonly port: string; readonly password: V };
+}
+
+/**
+ * The datastore Secret's entries: every form a workload's data contract may ask for
+ * (DATASTORE_KEYS), so each workload picks its own. Replica keys are numbered from 1.
+ */
+export function datastoreSecretData<V>(
+    db: DatabaseEndpoints<V> | undefined,
+    cache: CacheEndpoints<V> | undefined,
+): Record<string, V | string> {
+    const K = DATASTORE_KEYS;
+    const data: Record<string, V | string> = {};
+    if (db) {
+        const c = db.connection;
+        data[K.databaseUrl] = db.databaseUrl;
+        data[K.databaseUrlBase] = c.urlBase;
+        data[K.databaseHost] = c.host;
+        data[K.databasePort] = c.port;
+        data[K.databaseName] = c.dbName;
+        data[K.databaseUser] = c.username;
+        data[K.databasePassword] = c.password;
+        db.replicaUrls.forEach((url, i) => {
+            data[K.replicaUrl(i + 1)] = url;
+            data[K.replicaUrlBase(i + 1)] = c.replicaUrlBases[i];
+        });
+    }
+    if (cache) {
+        const c = cache.connection;
+        data[K.redisUrl] = cache.redisUrl;
+        data[K.redisHost] = c.host;
+        data[K.redisPort] = c.port;
+        data[K.redisPassword] = c.password;
+    }
+    return data;
+}
+
+/** One PostgreSQL endpoint the exporter scrapes, by the Secret key holding its URL. */
+export interface PostgresTarget {
+    readonly name: string;
+    readonly role: "primary" | "replica";
+    readonly secretKey: string;
+}
+
+/** The active primary and each of its replicas, each by its own URL in the datastore Secret. */
+export function postgresTargets(
+    db: Pick<DatabaseEndpoints<unknown>, "activeIdentifier" | "activeReplicaIdentifiers">,
+): PostgresTarget[] {
+    return [
+        { name: db.activeIdentifier, role: "primary", secretKey: DATASTORE_KEYS.databaseUrl },
+        ...db.activeReplicaIdentifiers.map((name, i) => ({
+            name,
+            role: "replica" as const,
+            secretKey: DATASTORE_KEYS.replicaUrl(i + 1),
+        })),
+    ];
+}
+
+/** The exporters to run: one per store that exists, reading the datastore Secret. */
+export function exporterSources(
+    database: DatabaseConfig | undefined,
+    cache: CacheConfig | undefined,
+    targets: PostgresTarget[],
+) {
+    return {
+        postgres: database && { image: database.exporterImage, targets },
+        redis: cache && { image: cache.exporterImage, secretKey: DATASTORE_KEYS.redisUrl },
+    };
+}
+
+/**
+ * The datastore Secret's name. It changes with what its values come from (the active database,
+ * the password and token rotations), so a restore or a rotation rolls the pods that read it.
+ */
+export function dataTierSecretName(
+    appName: string,
+    activeIdentifier: string | undefined,
+    database: DatabaseConfig | undefined,
+    cache: CacheConfig | undefined,
+): string {
+    return datastoreSecretName(appName, [
+        activeIdentifier ?? "",
+        database?.passwordRotation ?? 0,
+        cache?.replicationGroupId ?? "",
+        cache?.authTokenRotation ?? 0,
+    ]);
+}
+
+/**
+ * The Secret the migration Jobs read: its name never changes, so a restore or a rotation does not
+ * change (and so re-run) a Job that already ran.
+ */
+export const migrationSecretName = (appName: string): string => `${appName}-migrations`;
+
+/** What one deployed version gets before traffic reaches it: a snapshot, then its migration. */
+export interface ReleaseStep {
+    /** Component name of the release snapshot. */
+    readonly snapshotName: string;
+    /** Component name of the migration Job. */
+    readonly migrationName: string;
+    readonly version: string;
+    readonly image: string;
+    readonly migration: {
+        readonly command: string[];
+        readonly backoffLimit: number;
+        readonly activeDeadlineSeconds: number;
+    };
+}
+
+/**
+ * One step per deployed version, named after the version (not the colour), so a promotion or a
+ * weight change leaves every snapshot and Job alone. No database, no steps.
+ */
+export function releaseSteps(
+    name: string,
+    versions: readonly ReleaseVersion[],
+    database: DatabaseConfig | undefined,
+): ReleaseStep[] {
+    if (!database) return [];
+    const m = database.migration;
+    return versions.map((release) => {
+        const key = slug(release.version);
+        return {
+            snapshotName: `${name}-pre-${key}`,
+            migrationName: `${name}-migrate-${key}`,
+            version: release.version,
+            image: release.image,
+            migration: {
+                command: m.command,
+                backoffLimit: m.backoffLimit,
+                activeDeadlineSeconds: m.activeDeadlineSeconds,
+            },
+        };
+    });
+}
