@@ -25,11 +25,10 @@ import { orderRelease, previousUnit, transientPeaks } from "./decisions/ordering
 import { releaseVersions, slug } from "./decisions/dataNaming";
 import type { PodSecrets } from "./decisions/podTemplate";
 import { extraAlertProblems } from "./config/promtool";
-import { buildRuleGroups, type AlertRulesInput } from "./decisions/alertRules";
+import { alertRulesInput, buildRuleGroups, watchedWorkload } from "./decisions/alertRules";
 import { SmokeTestJob } from "./components/app/smokeTestJob";
 import { CLOUDWATCH_EXPORTER } from "./decisions/cloudwatchExporter";
 import { stopWrites } from "./decisions/writes";
-import { backupAlertInputs } from "./decisions/backups";
 import * as edgesOf from "./components/edges/stackEdges";
 
 const { config: cfg } = loadStackConfig();
@@ -50,20 +49,11 @@ const deployed = deployedColors(cfg.colors);
 
 // The rules, the PrometheusRule and the dashboard are named after the first web workload (or the
 // first workload); the HTTP alerts watch every web workload and the pod alerts every scalable one.
-const watched = webWorkloads[0] ?? workloads[0];
+const watched = watchedWorkload(workloads);
 
 // The rules are pure: render them before any resource, so promtool can reject a stack's own
 // alert expression as a config error with nothing half-applied.
-const rulesInput: AlertRulesInput | undefined = cfg.monitoring && {
-    appName: watched.name,
-    webJobs: webWorkloads.map((w) => w.name),
-    podOwners: workloads.filter(isScalable).map((w) => w.name),
-    namespace: app.namespace,
-    monitoring: cfg.monitoring,
-    database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
-    stores: { database: !!cfg.database, cache: !!cfg.cache },
-    backups: backupAlertInputs(cfg.database),
-};
+const rulesInput = alertRulesInput(cfg, workloads);
 if (rulesInput) {
     const check = extraAlertProblems(
         buildRuleGroups(rulesInput),

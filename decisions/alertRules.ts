@@ -1,9 +1,11 @@
 // Pure: the alert catalogue (AL-01 … AL-14) as Prometheus rule groups, from `release:monitoring`.
 // No Pulumi here. The same groups go into the PrometheusRule and into out/<stack>/prometheus-rules.yaml,
 // which `promtool check rules` and the unit tests under test/alerts/ exercise.
+import type { StackConfig } from "../config";
 import { COLORS } from "../config/app";
 import { ALERT_CATALOGUE, memoryBytes, type MonitoringConfig } from "../config/monitoring";
-import { backupAlertRule } from "./backups";
+import { isScalable, type Workload } from "../config/workloads";
+import { backupAlertInputs, backupAlertRule } from "./backups";
 import { CLOUDWATCH_EXPORTER } from "./cloudwatchExporter";
 import { appSelector, BY_COLOR, colorRecords, httpQueries } from "./httpQueries";
 import { CLOUDWATCH_LABELS, metricNames, type MetricKey } from "./metricsCatalogue";
@@ -104,6 +106,35 @@ export const webJobsOf = (input: Pick<AlertRulesInput, "appName" | "webJobs">): 
 /** The stores of an input: both unless it says otherwise. */
 export const storesOf = (input: Pick<AlertRulesInput, "stores">): DataStores =>
     input.stores ?? { database: true, cache: true };
+
+/**
+ * The workload the rules, the PrometheusRule and the dashboard are named after: the first web
+ * workload, or the first workload when the release has none.
+ */
+export const watchedWorkload = (workloads: readonly Workload[]): Workload =>
+    workloads.find((w) => w.kind === "web") ?? workloads[0];
+
+/**
+ * What a stack's rules watch: the HTTP alerts every web workload, the pod alerts every scalable
+ * one (a CronJob has no HPA and its pods end), the stores and backups the stack has. Undefined
+ * without `release:monitoring`.
+ */
+export function alertRulesInput(
+    cfg: StackConfig,
+    workloads: readonly Workload[],
+): AlertRulesInput | undefined {
+    if (!cfg.monitoring) return undefined;
+    return {
+        appName: watchedWorkload(workloads).name,
+        webJobs: workloads.filter((w) => w.kind === "web").map((w) => w.name),
+        podOwners: workloads.filter(isScalable).map((w) => w.name),
+        namespace: cfg.app.namespace,
+        monitoring: cfg.monitoring,
+        database: cfg.database && { allocatedGiB: cfg.database.allocatedStorageGb },
+        stores: { database: !!cfg.database, cache: !!cfg.cache },
+        backups: backupAlertInputs(cfg.database),
+    };
+}
 
 // ---- human-readable values in the static parts of annotations ----
 

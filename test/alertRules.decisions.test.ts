@@ -4,12 +4,13 @@
 // decision it names. The factory's values differ from the schema's defaults and from each other,
 // so a rule reading the wrong tier, severity or setting shows.
 import * as assert from "assert";
-import { parseStackConfig } from "../config";
+import { parseStackConfig, resolveWorkloads, type Workload } from "../config";
 import type { MonitoringConfig } from "../config/monitoring";
 import {
     ALERT_CATALOGUE,
     alertIdOf,
     alertingRules,
+    alertRulesInput,
     buildRuleGroups,
     errorBudget,
     isAlertingRule,
@@ -17,6 +18,7 @@ import {
     percentile,
     seconds,
     storesOf,
+    watchedWorkload,
     webJobsOf,
     type AlertingRule,
     type AlertRulesInput,
@@ -27,6 +29,9 @@ import { BACKUP_ALERT } from "../decisions/backups";
 import { CLOUDWATCH_EXPORTER } from "../decisions/cloudwatchExporter";
 import { BY_COLOR, colorRecords, httpQueries } from "../decisions/httpQueries";
 import { CLOUDWATCH_LABELS, metricNames } from "../decisions/metricsCatalogue";
+import { editedStackConfig } from "../scripts/lib/stackEdit";
+import type { ConfigEdit } from "./helpers";
+import { ALL_KINDS } from "./workloadFixtures";
 
 const TEAM = "shop-oncall";
 const RUNBOOKS = "https://runbooks.example.com/shop#";
@@ -909,5 +914,80 @@ describe("alert rule decisions", () => {
             });
             assert.strictEqual(M.cronJobLastSuccess, "ksm_cronjob_last_success", "renamed");
         });
+    });
+});
+
+describe("alert rule decisions: what a stack's rules watch", () => {
+    /** The prod stack file, parsed, with `edit` applied to its `release:*` values. */
+    function stack(name: "prod" | "staging", edit?: ConfigEdit) {
+        const { input, config } = editedStackConfig(name, edit);
+        const raw: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(config)) {
+            if (k.startsWith(`${input.project}:`)) raw[k.slice(input.project.length + 1)] = v;
+        }
+        const cfg = parseStackConfig(raw);
+        return { cfg, workloads: resolveWorkloads(cfg) };
+    }
+    const withBackup: ConfigEdit = (c) => {
+        ALL_KINDS(c);
+        c.buckets = { backups: {} };
+        c.database.backup = { bucket: "backups", maxAgeHours: 30 };
+    };
+
+    it("watches every web workload's requests and every scalable workload's pods, not the cron's", () => {
+        const { cfg, workloads } = stack("prod", withBackup);
+        const named = (key: string) => workloads.find((w) => w.key === key)!.name;
+        const input = alertRulesInput(cfg, workloads)!;
+        assert.strictEqual(input.appName, named("api"));
+        assert.deepStrictEqual(input.webJobs, [named("api"), named("admin")]);
+        assert.deepStrictEqual(
+            [...input.podOwners!].sort(),
+            [named("api"), named("admin"), named("rtmp"), named("worker")].sort(),
+        );
+        assert.ok(!input.podOwners!.includes(named("cleanup")), "a CronJob has no HPA");
+        assert.strictEqual(input.namespace, cfg.app.namespace);
+        assert.strictEqual(input.monitoring, cfg.monitoring);
+        assert.deepStrictEqual(input.database, { allocatedGiB: cfg.database!.allocatedStorageGb });
+        assert.deepStrictEqual(input.stores, { database: true, cache: true });
+        assert.deepStrictEqual(input.backups, [
+            {
+                cronJob: `${cfg.database!.identifier}-backup`,
+                dbIdentifier: cfg.database!.identifier,
+                maxAgeHours: 30,
+            },
+        ]);
+    });
+
+    it("has no store, storage size or backup a stack lacks", () => {
+        const { cfg, workloads } = stack("prod", (c) => {
+            delete c.database;
+            delete c.cache;
+        });
+        const input = alertRulesInput(cfg, workloads)!;
+        assert.deepStrictEqual(input.stores, { database: false, cache: false });
+        assert.strictEqual(input.database, undefined);
+        assert.deepStrictEqual(input.backups, []);
+        assert.deepStrictEqual(
+            buildRuleGroups(input).map((g) => g.name.slice(input.appName.length)),
+            [".slo", ".canary", ".app", ".extra"],
+        );
+    });
+
+    it("builds no rules without release:monitoring", () => {
+        const { cfg, workloads } = stack("staging", (c) => delete c.monitoring);
+        assert.strictEqual(cfg.monitoring, undefined);
+        assert.strictEqual(alertRulesInput(cfg, workloads), undefined);
+    });
+
+    it("names the rules after the first web workload, else the first workload", () => {
+        const w = (key: string, kind: Workload["kind"]) => ({ key, kind, name: key }) as Workload;
+        const [worker, cron, web, admin] = [
+            w("worker", "worker"),
+            w("cleanup", "cron"),
+            w("web", "web"),
+            w("admin", "web"),
+        ];
+        assert.strictEqual(watchedWorkload([worker, web, admin]), web);
+        assert.strictEqual(watchedWorkload([cron, worker]), cron);
     });
 });
