@@ -18,7 +18,6 @@ interface Ingress {
     cidrs: string[];
     sourceGroups: string[];
     prefixLists: string[];
-    self: boolean;
 }
 
 function allProtocols(p: string) {
@@ -42,7 +41,6 @@ export function inlineIngress(sg: Props): Ingress[] {
         cidrs: [...list(i.cidrBlocks), ...list(i.ipv6CidrBlocks)],
         sourceGroups: list(i.securityGroups),
         prefixLists: list(i.prefixListIds),
-        self: i.self === true,
     }));
 }
 
@@ -56,7 +54,6 @@ export function ruleIngress(type: string, r: Props): Ingress | undefined {
             cidrs: [...list(r.cidrBlocks), ...list(r.ipv6CidrBlocks)],
             sourceGroups: list(r.sourceSecurityGroupId),
             prefixLists: list(r.prefixListIds),
-            self: r.self === true,
         };
     }
     if (type === TYPES.vpcIngressRule) {
@@ -67,7 +64,6 @@ export function ruleIngress(type: string, r: Props): Ingress | undefined {
             cidrs: [...list(r.cidrIpv4), ...list(r.cidrIpv6)],
             sourceGroups: list(r.referencedSecurityGroupId),
             prefixLists: list(r.prefixListId),
-            self: false,
         };
     }
     return undefined;

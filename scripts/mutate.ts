@@ -8,13 +8,16 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import {
+    DEFAULT_SET,
     fileScore,
     groupByTests,
+    MUTATED_DIRS,
     mustReachFloor,
     mutatedFiles,
     ROOT,
     SCORE_FLOOR,
     type FileScore,
+    type MutatedDir,
     type TestGroup,
 } from "./lib/mutationTargets";
 
@@ -31,7 +34,7 @@ interface Mutant {
 function usage(problem: string): never {
     console.error(`mutate: ${problem}`);
     console.error(
-        "usage: npm run mutate -- [<file>[:from-to]...] [--concurrency N] [--ignore-static]",
+        "usage: npm run mutate -- [<file>[:from-to]...] [--set decisions,policies,config|all] [--concurrency N] [--ignore-static]",
     );
     process.exit(2);
 }
@@ -43,9 +46,21 @@ interface Options {
     ignoreStatic: boolean;
 }
 
+/** `--set decisions,config` or `--set all`: the folders to mutate when no file is named. */
+function parseSet(value: string | undefined): MutatedDir[] {
+    if (value === "all") return [...MUTATED_DIRS];
+    const dirs = (value ?? "").split(",").filter((d) => d !== "");
+    const bad = dirs.filter((d) => !(MUTATED_DIRS as readonly string[]).includes(d));
+    if (dirs.length === 0 || bad.length > 0) {
+        usage(`--set must list folders among ${MUTATED_DIRS.join(", ")} (or be all), got ${value}`);
+    }
+    return dirs as MutatedDir[];
+}
+
 function parseArgs(argv: string[]): Options {
     const all = mutatedFiles();
     const files: string[] = [];
+    let set: readonly MutatedDir[] | undefined;
     let concurrency = Math.max(1, os.cpus().length);
     let ignoreStatic = false;
     for (let i = 0; i < argv.length; i++) {
@@ -56,6 +71,8 @@ function parseArgs(argv: string[]): Options {
             concurrency = n;
         } else if (a === "--ignore-static") {
             ignoreStatic = true;
+        } else if (a === "--set") {
+            set = parseSet(argv[++i]);
         } else if (a.startsWith("-")) {
             usage(`unknown option ${a}`);
         } else {
@@ -68,7 +85,12 @@ function parseArgs(argv: string[]): Options {
             files.push(rel + range);
         }
     }
-    return { files: files.length > 0 ? files : all, concurrency, ignoreStatic };
+    if (set && files.length > 0) usage("give files or --set, not both");
+    return {
+        files: files.length > 0 ? files : mutatedFiles(set ?? DEFAULT_SET),
+        concurrency,
+        ignoreStatic,
+    };
 }
 
 /**

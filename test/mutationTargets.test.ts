@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
+    DEFAULT_SET,
     fileScore,
     groupByTests,
     mustReachFloor,
@@ -25,6 +26,30 @@ describe("mutation testing targets", () => {
         }
         assert.ok(files.includes("decisions/routing.ts"));
         assert.ok(!files.includes("policies/index.ts"));
+    });
+
+    it("runs the decision modules and the policy pack by default; config/ on request", () => {
+        const files = mutatedFiles(DEFAULT_SET);
+        assert.ok(files.includes("decisions/routing.ts"));
+        assert.ok(files.includes("policies/release.ts"));
+        assert.ok(files.every((f) => mustReachFloor(f)));
+        assert.deepEqual(
+            mutatedFiles(["config"]),
+            mutatedFiles().filter((f) => f.startsWith("config/")),
+        );
+    });
+
+    it("gives config/ and the alert catalogue pure test lists (static mutants run them whole)", () => {
+        for (const f of [...mutatedFiles(["config"]), "policies/alertCatalogue.ts"]) {
+            for (const t of testsFor(f)) {
+                const src = fs.readFileSync(path.join(ROOT, t), "utf8");
+                assert.doesNotMatch(
+                    src,
+                    /planStack|configProblems|runPlanCli|child_process/,
+                    `${f}: ${t}`,
+                );
+            }
+        }
     });
 
     it("maps each mutated file to test files that exist", () => {

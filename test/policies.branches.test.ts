@@ -12,7 +12,13 @@ import * as net from "../policies/network";
 import { policies } from "../policies/policies";
 import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
+import {
+    isSecretEnvName,
+    NOT_SECRET_ENV_PATTERN,
+    SECRET_ENV_PATTERN,
+} from "../policies/secretNames";
 import { SECRET_MARKER, TYPES } from "../policies/util";
+import { enforcementLevelOf } from "../scripts/lib/packConfig";
 import type { PlannedResource } from "../scripts/lib/plan";
 import {
     albIngress,
@@ -1261,6 +1267,43 @@ describe("policy branches: network policies", () => {
             "ReplicationGroup cache2 securityGroupIds must name a security group defined in this stack",
         ]);
     });
+
+    const tagged = (name: string, tag: string, sources: string[]) =>
+        planned(TYPES.securityGroup, name, {
+            name,
+            tags: { [net.APP_SG_TAG]: tag },
+            ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 6379, securityGroups: sources }],
+        });
+    const cacheIn = (sg: string) =>
+        planned(TYPES.replicationGroup, "cache", {
+            replicationGroupId: "c",
+            securityGroupIds: [`${sg}-id`],
+        });
+
+    it("without config, a store's group admits only the group its tag names; an empty tag names none", async () => {
+        const graph = (tag: string) => [tagged("data-sg", tag, ["sg-app", "sg-x"]), db()];
+        assert.deepEqual(await messages(q, graph("sg-app")), [
+            "Security group data-sg of Instance db must admit only the app security group (got sg-x)",
+        ]);
+        assert.deepEqual(await messages(q, graph("")), []);
+    });
+
+    it("without config, every store of the stack must name the same app group; config overrides the tags", async () => {
+        const graph = [
+            tagged("data-sg", "sg-b", ["sg-b"]),
+            db(),
+            tagged("cache-sg", "sg-a", ["sg-a"]),
+            cacheIn("cache-sg"),
+        ];
+        assert.deepEqual(await messages(q, graph), [
+            `Data stores must admit one app security group per stack (their ${net.APP_SG_TAG} tags name sg-a, sg-b)`,
+        ]);
+        assert.deepEqual(await messages(q, graph, { appSecurityGroupIds: ["sg-a"] }), [
+            "Security group data-sg of Instance db must admit only the app security group (got sg-b)",
+        ]);
+        const same = [tagged("data-sg", "sg-a", ["sg-a"]), db(), tagged("cache-sg", "sg-a", [])];
+        assert.deepEqual(await messages(q, [...same, cacheIn("cache-sg")]), []);
+    });
 });
 
 // ---- monitoring ----
@@ -1869,5 +1912,136 @@ describe("policy branches: backup-cronjob-forbid-concurrency", () => {
             ]),
             [],
         );
+    });
+});
+
+// ---- what the mutation run showed once names, schemas and defaults became runtime code ----
+
+describe("policy branches: workload kinds, secret names and defaults", () => {
+    const podless = (kind: string) => ({
+        apiVersion: "v1",
+        kind,
+        metadata: { name: "w" },
+        spec: {},
+    });
+
+    it("names the kind of a workload without a pod template", async () => {
+        const kinds: [string, string][] = [
+            ["Deployment", TYPES.deployment],
+            ["StatefulSet", "kubernetes:apps/v1:StatefulSet"],
+            ["DaemonSet", "kubernetes:apps/v1:DaemonSet"],
+            ["Job", "kubernetes:batch/v1:Job"],
+            ["CronJob", "kubernetes:batch/v1:CronJob"],
+        ];
+        for (const [kind, type] of kinds) {
+            const f = await checkResource(k8s.imagePinned, type, podless(kind));
+            assert.deepEqual(f.messages, []);
+            assert.ok(f.notApplicable.includes(`${kind} has no pod template`), kind);
+        }
+    });
+
+    it("expandsSecret: only $(VAR) of a Secret-read variable, with URL parameters at most", () => {
+        const fromSecret = new Set(["DB_PASSWORD", "_U2"]);
+        const yes = [
+            "$(DB_PASSWORD)",
+            "$(_U2)",
+            "$(DB_PASSWORD)?sslmode=require",
+            "$(DB_PASSWORD)?sslmode=",
+            "$(DB_PASSWORD)?sslmode=require&connect_timeout=10",
+            "$(DB_PASSWORD)?a.b~c%20-d=e.f~g%20-h",
+        ];
+        const no = [
+            "x$(DB_PASSWORD)",
+            "$(DB_PASSWORD)x",
+            "$(DB_PASSWORD)?",
+            "$(DB_PASSWORD)?=require",
+            "$(DB_PASSWORD)?sslmode",
+            "$(DB_PASSWORD)?sslmode=require&",
+            "$(DB_PASSWORD)?sslmode=require&=1",
+            "$(DB_PASSWORD)?ssl mode=require",
+            "$(DB_PASSWORD)?sslmode=re quire",
+            "$(DB_PASSWORD)?a=b&c d=e",
+            "$(DB_PASSWORD)?a=b&c=d e",
+            "$(OTHER)",
+            "$(1DB)",
+            "$()",
+            "$(DB-PASSWORD)",
+            "$(DB_PASSWORD)$(DB_PASSWORD)",
+        ];
+        for (const v of yes) assert.equal(k8s.expandsSecret(v, fromSecret), true, v);
+        for (const v of no)
+            assert.equal(k8s.expandsSecret(v, new Set([...fromSecret, "1DB"])), false, v);
+    });
+
+    const podWith = (env: Props[]) => ({
+        kind: "Deployment",
+        metadata: { name: "d" },
+        spec: { template: { spec: { containers: [{ name: "app", image: "r/app:1", env }] } } },
+    });
+    const secretRef = { secretKeyRef: { name: "s", key: "k" } };
+
+    it("k8s-no-literal-secret-env: an expansion counts only when its variable came from a Secret", async () => {
+        const messages = async (env: Props[]) =>
+            (await checkResource(k8s.noLiteralSecretEnv, TYPES.deployment, podWith(env))).messages;
+        assert.deepEqual(
+            await messages([
+                { name: "DB_PASSWORD", valueFrom: secretRef },
+                { name: "DATABASE_URL", value: "$(DB_PASSWORD)?sslmode=require" },
+            ]),
+            [],
+        );
+        assert.deepEqual(
+            await messages([
+                { name: "DB_USER", value: "app" },
+                { name: "DATABASE_URL", value: "$(DB_USER)" },
+            ]),
+            [
+                'container "app" env DATABASE_URL must come from a Secret (valueFrom.secretKeyRef), not a literal value',
+            ],
+        );
+        // Neither a value nor a source, or a source beside a value: no literal to report.
+        assert.deepEqual(await messages([{ name: "API_TOKEN" }]), []);
+        assert.deepEqual(
+            await messages([{ name: "API_TOKEN", value: "x", valueFrom: secretRef }]),
+            [],
+        );
+    });
+
+    it("k8s-no-literal-secret-env takes the shared name lists as its schema defaults", () => {
+        const props = k8s.noLiteralSecretEnv().configSchema?.properties as Record<string, Props>;
+        assert.equal(props.namePattern.default, SECRET_ENV_PATTERN);
+        assert.equal(props.notNamePattern.default, NOT_SECRET_ENV_PATTERN);
+    });
+
+    it("isSecretEnvName: token lifetimes hold no credential unless the exception is emptied", () => {
+        assert.equal(isSecretEnvName("REFRESH_TOKEN"), true);
+        assert.equal(isSecretEnvName("refresh_token_expires_in"), false);
+        assert.equal(isSecretEnvName("REFRESH_TOKEN_EXPIRES_IN", SECRET_ENV_PATTERN, ""), true);
+        assert.equal(isSecretEnvName("PORT"), false);
+    });
+
+    it("k8s-cors-not-wildcard reads every default CORS variable", async () => {
+        const names = (k8s.corsNotWildcard().configSchema?.properties as Record<string, Props>)
+            .envNames.default as string[];
+        for (const name of names) {
+            const f = await checkResource(
+                k8s.corsNotWildcard,
+                TYPES.deployment,
+                podWith([{ name, value: "https://a.example.com, *" }]),
+            );
+            assert.equal(f.messages.length, 1, name);
+        }
+        assert.deepEqual(k8s.corsNotWildcard().configSchema!.properties!.envNames.default, [
+            "CORS_ORIGINS",
+            "CORS_ORIGIN",
+            "CORS_ALLOWED_ORIGINS",
+            "ALLOWED_ORIGINS",
+            "ACCESS_CONTROL_ALLOW_ORIGIN",
+        ]);
+    });
+
+    it("no-plaintext-credentials is mandatory even where the pack's default level is advisory", () => {
+        const p = sec.noPlaintextCredentials();
+        assert.equal(enforcementLevelOf(p, {}, "advisory"), "mandatory");
     });
 });

@@ -247,3 +247,58 @@ describe("iam-no-s3-wildcard, every branch", () => {
         });
     });
 });
+
+describe("identity rules: subjects and permission documents of every kind", () => {
+    const trustWith = (sub: string) => {
+        const s = webIdentity();
+        s.Condition.StringEquals[SUB] = sub;
+        return { Version: "2012-10-17", Statement: [s] };
+    };
+
+    it("takes only system:serviceaccount:<namespace>:<name> with DNS-label names", () => {
+        for (const ok of [
+            "system:serviceaccount:notevault:api",
+            "system:serviceaccount:n:a",
+            "system:serviceaccount:note-vault2:api-v2.worker",
+        ]) {
+            assert.deepEqual(identity.trustProblems(trustWith(ok)), [], ok);
+        }
+        for (const bad of [
+            "xsystem:serviceaccount:notevault:api",
+            "system:serviceaccount:notevault:api-",
+            "system:serviceaccount:-notevault:api",
+            "system:serviceaccount:notevault-:api",
+            "system:serviceaccount:notevault:.api",
+            "system:serviceaccount:notevault:api.",
+            "system:serviceaccount:NoteVault:api",
+            "system:serviceaccount:note.vault:api",
+            "system:serviceaccount:notevault:api:extra",
+            "system:serviceaccount::api",
+        ]) {
+            assert.deepEqual(
+                identity.trustProblems(trustWith(bad)),
+                [
+                    `must name a ServiceAccount as system:serviceaccount:<namespace>:<name> (got ${JSON.stringify(bad)})`,
+                ],
+                bad,
+            );
+        }
+    });
+
+    it("reads the document of a managed, user and group policy, not only a role's", async () => {
+        const broad = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+        });
+        for (const [type, kind] of [
+            [identity.IAM_TYPES.policy, "Policy"],
+            [identity.IAM_TYPES.userPolicy, "UserPolicy"],
+            [identity.IAM_TYPES.groupPolicy, "GroupPolicy"],
+        ]) {
+            const f = await findings(identity.noS3WildcardPolicy, [
+                planned(type, "broad", { name: "broad", policy: broad }),
+            ]);
+            assert.deepEqual(f.messages, [`${kind} broad must not allow s3:* on "*"`], type);
+        }
+    });
+});

@@ -8,6 +8,13 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Folders whose every .ts file is mutated. */
 export const MUTATED_DIRS = ["decisions", "config", "policies"] as const;
+export type MutatedDir = (typeof MUTATED_DIRS)[number];
+
+/**
+ * What `npm run mutate` runs with no file named: the decision modules and the policy pack, the set
+ * held to the floor. config/ is measured on request (`--set config`, or `--set all`).
+ */
+export const DEFAULT_SET: readonly MutatedDir[] = ["decisions", "policies"];
 
 /** Files left out, with the reason. */
 export const NOT_MUTATED: Record<string, string> = {
@@ -33,6 +40,12 @@ export interface MutationTarget {
 
 /** First match wins: a file's tests. */
 export const TESTS_FOR: readonly MutationTarget[] = [
+    {
+        // Module-level data only (every mutant is static): the test that holds it equal to the
+        // program's catalogue, and the one that requires its alerts of a stack.
+        files: /^policies\/alertCatalogue\.ts$/,
+        tests: ["test/alertCatalogue.test.ts", "test/requiredAlerts.test.ts"],
+    },
     {
         files: /^policies\//,
         tests: [
@@ -105,25 +118,44 @@ export const TESTS_FOR: readonly MutationTarget[] = [
         grep: "/^(?!PodIdentity component|release:cluster)/",
     },
     { files: /^decisions\/alertRules\.ts$/, tests: ["test/alertRules.decisions.test.ts"] },
+    // config/ is zod schema built at module load: nearly every mutant is static and runs its whole
+    // list in a fresh process, so each list is pure: the stack files' values parsed directly
+    // (config.parse.test.ts), plus the pure tests that import the file itself.
     {
-        files: /^config\//,
+        files: /^config\/credentials\.ts$/,
+        tests: ["test/config.parse.test.ts", "test/credentials.test.ts"],
+    },
+    {
+        files: /^config\/(identifiers|windows)\.ts$/,
         tests: [
-            "test/config.test.ts",
-            "test/dataConfig.test.ts",
-            "test/capacity.test.ts",
-            "test/trafficSteps.test.ts",
+            "test/config.parse.test.ts",
             "test/dataNaming.test.ts",
             "test/dataNaming.edges.test.ts",
-            "test/storage.test.ts",
-            "test/restoreWrites.test.ts",
         ],
     },
+    {
+        files: /^config\/progression\.ts$/,
+        tests: ["test/config.parse.test.ts", "test/trafficSteps.test.ts"],
+    },
+    {
+        files: /^config\/rules\.ts$/,
+        tests: ["test/config.parse.test.ts", "test/imageReference.test.ts"],
+    },
+    {
+        files: /^config\/app\.ts$/,
+        tests: ["test/config.parse.test.ts", "test/deployedColors.test.ts"],
+    },
+    {
+        files: /^config\/index\.ts$/,
+        tests: ["test/config.parse.test.ts", "test/configDecode.test.ts"],
+    },
+    { files: /^config\//, tests: ["test/config.parse.test.ts"] },
 ];
 
-/** Every file `npm run mutate` covers, relative to the repository root. */
-export function mutatedFiles(): string[] {
+/** Every file `npm run mutate` covers (in the given folders), relative to the repository root. */
+export function mutatedFiles(dirs: readonly MutatedDir[] = MUTATED_DIRS): string[] {
     const out: string[] = [];
-    for (const dir of MUTATED_DIRS) {
+    for (const dir of dirs) {
         for (const f of fs.readdirSync(path.join(ROOT, dir)).sort()) {
             const rel = `${dir}/${f}`;
             if (f.endsWith(".ts") && !f.endsWith(".d.ts") && !(rel in NOT_MUTATED)) out.push(rel);
