@@ -1,5 +1,6 @@
 // `npm run bench`: plan wall times per stack, and how many resources a traffic change touches.
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
@@ -137,13 +138,37 @@ function timeTests(): void {
         return;
     }
     const root = path.resolve(__dirname, "..");
+    const cpu0 = childrenCpuSeconds();
     const t0 = performance.now();
     execFileSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--reporter", "dot"], {
         cwd: root,
         stdio: "ignore",
     });
     const s = (performance.now() - t0) / 1000;
-    console.log(`\nnpm test (mocha, whole suite): ${s.toFixed(1)} s; load ${loadAverage()}`);
+    const cpu1 = childrenCpuSeconds();
+    // CPU time barely moves with the other work on the machine; wall time does.
+    const cpu =
+        cpu0 !== undefined && cpu1 !== undefined
+            ? `, ${(cpu1 - cpu0).toFixed(1)} s CPU (user + sys)`
+            : "";
+    console.log(`\nnpm test (mocha, whole suite): ${s.toFixed(1)} s${cpu}; load ${loadAverage()}`);
+}
+
+/**
+ * CPU seconds (user + sys) of this process's finished children and their own children, from
+ * /proc (Linux); undefined elsewhere.
+ */
+function childrenCpuSeconds(): number | undefined {
+    try {
+        const stat = fs.readFileSync("/proc/self/stat", "utf8");
+        // Fields after the command name: cutime and cstime are the 14th and 15th.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const ticks = Number(fields[13]) + Number(fields[14]);
+        const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+        return Number.isFinite(ticks) && hz > 0 ? ticks / hz : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 const loadAverage = () =>
