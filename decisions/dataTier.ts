@@ -2,8 +2,17 @@
 // datastore Secret carries, which PostgreSQL endpoints the exporter scrapes, the Secrets' names,
 // and the snapshot and migration each deployed version gets. The DataTier component only creates
 // the children these describe and hands them the values other resources produce.
+import type { StackConfig } from "../config";
 import type { CacheConfig, DatabaseConfig } from "../config/data";
-import { DATASTORE_KEYS, datastoreSecretName, slug, type ReleaseVersion } from "./dataNaming";
+import {
+    DATASTORE_KEYS,
+    datastoreSecretName,
+    migrationJobName,
+    releaseSnapshotId,
+    slug,
+    type ReleaseVersion,
+} from "./dataNaming";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** Prod stores are protected and change in their maintenance window; others change at once. */
 export function storeGuardrails(prod: boolean) {
@@ -125,6 +134,23 @@ export function dataTierSecretName(
  */
 export const migrationSecretName = (appName: string): string => `${appName}-migrations`;
 
+/**
+ * The manual snapshot taken before a version first runs against the database, `<db>-pre-<version>`,
+ * tagged as a pre-release snapshot of that version. `I` is the instance identifier's type.
+ */
+export function releaseSnapshotArgs<I>(
+    instanceIdentifier: I,
+    dbIdentifier: string,
+    version: string,
+    tags: Record<string, string> | undefined,
+) {
+    return {
+        dbInstanceIdentifier: instanceIdentifier,
+        dbSnapshotIdentifier: releaseSnapshotId(dbIdentifier, version),
+        tags: { ...tags, "release/version": version, "release/kind": "pre-release" },
+    };
+}
+
 /** What one deployed version gets before traffic reaches it: a snapshot, then its migration. */
 export interface ReleaseStep {
     /** Component name of the release snapshot. */
@@ -165,4 +191,87 @@ export function releaseSteps(
             },
         };
     });
+}
+
+export interface MigrationJobInputs<N, S> {
+    /** Namespace of the Job (an Input in the program). */
+    readonly namespace: N;
+    /** App identity, resources and UID from `release:app`. */
+    readonly app: Pick<StackConfig["app"], "name" | "resources" | "runAsUser">;
+    readonly version: string;
+    /** That version's pinned image. */
+    readonly image: string;
+    readonly command: string[];
+    /** Pod retries before the Job fails; default 1. */
+    readonly backoffLimit?: number;
+    /** Hard time limit of the whole Job in seconds; default 900. */
+    readonly activeDeadlineSeconds?: number;
+    /** Secrets mounted whole as environment; default none. */
+    readonly envFromSecrets?: readonly S[];
+}
+
+/** How long a migration may run, in seconds: its configured deadline, else 900. */
+export const migrationDeadline = (m: { activeDeadlineSeconds?: number }): number =>
+    m.activeDeadlineSeconds ?? 900;
+
+/**
+ * One version's migration Job (metadata and spec): the version's image running the migrate command
+ * once, restricted, with no API token, the migration Secret as its environment. Its name carries
+ * the version, since a Job's pod template is immutable.
+ */
+export function migrationJobArgs<N, S>(m: MigrationJobInputs<N, S>) {
+    const labels = {
+        "app.kubernetes.io/name": m.app.name,
+        "app.kubernetes.io/component": "migration",
+        "app.kubernetes.io/part-of": m.app.name,
+        "app.kubernetes.io/managed-by": "pulumi",
+        version: m.version,
+    };
+    return {
+        metadata: {
+            name: migrationJobName(m.app.name, m.version),
+            namespace: m.namespace,
+            labels,
+            // A failed migration is replaced (re-run) by the next `pulumi up` instead of failing
+            // again on the same dead Job.
+            annotations: { "pulumi.com/replaceUnready": "true" },
+        },
+        spec: {
+            backoffLimit: m.backoffLimit ?? 1,
+            activeDeadlineSeconds: migrationDeadline(m),
+            template: {
+                metadata: { labels },
+                spec: {
+                    restartPolicy: "Never",
+                    automountServiceAccountToken: false,
+                    securityContext: restrictedPodSecurity(m.app.runAsUser),
+                    containers: [
+                        {
+                            name: "migrate",
+                            image: m.image,
+                            imagePullPolicy: "IfNotPresent",
+                            command: m.command,
+                            env: [{ name: "APP_VERSION", value: m.version }],
+                            envFrom: (m.envFromSecrets ?? []).map((s) => ({
+                                secretRef: { name: s },
+                            })),
+                            resources: {
+                                requests: m.app.resources.requests,
+                                limits: m.app.resources.limits,
+                            },
+                            securityContext: restrictedContainerSecurity(),
+                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                        },
+                    ],
+                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                },
+            },
+        },
+    };
+}
+
+/** Pulumi waits for the Job to complete (10 min by default): as long as it may run, plus a minute. */
+export function migrationTimeouts(m: { activeDeadlineSeconds?: number }) {
+    const wait = `${migrationDeadline(m) + 60}s`;
+    return { create: wait, update: wait };
 }

@@ -8,8 +8,12 @@ import {
     dataTierSecretName,
     datastoreSecretData,
     exporterSources,
+    migrationDeadline,
+    migrationJobArgs,
     migrationSecretName,
+    migrationTimeouts,
     postgresTargets,
+    releaseSnapshotArgs,
     releaseSteps,
     storeGuardrails,
     type CacheEndpoints,
@@ -177,5 +181,100 @@ describe("data tier builders", () => {
         ]);
         // Without a database there is nothing to snapshot or migrate.
         assert.deepEqual(releaseSteps("shop-data", [{ version: "v1", image: "i" }], undefined), []);
+    });
+});
+
+describe("release snapshot builder", () => {
+    it("snapshots the active primary as <db>-pre-<version>, tagged as that version's", () => {
+        assert.deepEqual(releaseSnapshotArgs("i-ref", "shop-db", "v1.2.3", { team: "shop" }), {
+            dbInstanceIdentifier: "i-ref",
+            dbSnapshotIdentifier: "shop-db-pre-v1-2-3",
+            tags: { team: "shop", "release/version": "v1.2.3", "release/kind": "pre-release" },
+        });
+        assert.deepEqual(releaseSnapshotArgs("i", "shop-db", "v2", undefined).tags, {
+            "release/version": "v2",
+            "release/kind": "pre-release",
+        });
+    });
+});
+
+describe("migration Job builder", () => {
+    const app = {
+        name: "shop",
+        runAsUser: 2000,
+        resources: {
+            requests: { cpu: "250m", memory: "256Mi" },
+            limits: { cpu: "1", memory: "512Mi" },
+        },
+    };
+    const job = (extra: Record<string, unknown> = {}) =>
+        migrationJobArgs({
+            namespace: "shop-ns",
+            app,
+            version: "v1.2.3",
+            image: "example.com/shop@sha256:1",
+            command: ["./migrate", "up"],
+            envFromSecrets: ["shop-migrations"],
+            ...extra,
+        });
+
+    it("names the Job after the version and re-runs a failed one on the next update", () => {
+        const { metadata } = job();
+        assert.equal(metadata.name, "shop-migrate-v1-2-3");
+        assert.equal(metadata.namespace, "shop-ns");
+        assert.deepEqual(metadata.annotations, { "pulumi.com/replaceUnready": "true" });
+        const labels = {
+            "app.kubernetes.io/name": "shop",
+            "app.kubernetes.io/component": "migration",
+            "app.kubernetes.io/part-of": "shop",
+            "app.kubernetes.io/managed-by": "pulumi",
+            version: "v1.2.3",
+        };
+        assert.deepEqual(metadata.labels, labels);
+        assert.deepEqual(job().spec.template.metadata, { labels });
+    });
+
+    it("tries once more by default and stops at the deadline, which Pulumi waits for", () => {
+        assert.equal(job().spec.backoffLimit, 1);
+        assert.equal(job({ backoffLimit: 0 }).spec.backoffLimit, 0);
+        assert.equal(job().spec.activeDeadlineSeconds, 900);
+        assert.equal(job({ activeDeadlineSeconds: 300 }).spec.activeDeadlineSeconds, 300);
+        assert.equal(migrationDeadline({}), 900);
+        assert.deepEqual(migrationTimeouts({}), { create: "960s", update: "960s" });
+        assert.deepEqual(migrationTimeouts({ activeDeadlineSeconds: 300 }), {
+            create: "360s",
+            update: "360s",
+        });
+    });
+
+    it("runs the version's image once, restricted, with the migration Secret as environment", () => {
+        const pod = job().spec.template.spec;
+        assert.equal(pod.restartPolicy, "Never");
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(pod.securityContext.runAsUser, 2000);
+        assert.equal(pod.securityContext.runAsNonRoot, true);
+        assert.deepEqual(pod.containers, [
+            {
+                name: "migrate",
+                image: "example.com/shop@sha256:1",
+                imagePullPolicy: "IfNotPresent",
+                command: ["./migrate", "up"],
+                env: [{ name: "APP_VERSION", value: "v1.2.3" }],
+                envFrom: [{ secretRef: { name: "shop-migrations" } }],
+                resources: app.resources,
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                },
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+        ]);
+        assert.deepEqual(pod.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
+        assert.deepEqual(
+            job({ envFromSecrets: undefined }).spec.template.spec.containers[0].envFrom,
+            [],
+        );
     });
 });

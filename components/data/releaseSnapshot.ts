@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseSnapshotId } from "../../decisions/dataNaming";
+import { releaseSnapshotArgs } from "../../decisions/dataTier";
 
 export interface ReleaseSnapshotArgs {
     /** The primary to snapshot (no default). */
@@ -14,8 +15,8 @@ export interface ReleaseSnapshotArgs {
 }
 
 /**
- * The manual snapshot taken before a version first runs against the database (CL-10):
- *: `<db>-pre-<version>`. Keyed by version, not colour, so a promotion or a weight change
+ * The manual snapshot taken before a version first runs against the database (CL-10),
+ * `<db>-pre-<version>`. Keyed by version, not colour, so a promotion or a weight change
  * leaves it alone. `retainOnDelete` keeps it in AWS after its version leaves the program.
  */
 export class ReleaseSnapshot extends pulumi.ComponentResource {
@@ -28,15 +29,13 @@ export class ReleaseSnapshot extends pulumi.ComponentResource {
         this.snapshotId = releaseSnapshotId(args.dbIdentifier, args.version);
         this.snapshot = new aws.rds.Snapshot(
             `${name}-snapshot`,
-            {
-                dbInstanceIdentifier: args.instance.identifier,
-                dbSnapshotIdentifier: this.snapshotId,
-                tags: {
-                    ...args.tags,
-                    "release/version": args.version,
-                    "release/kind": "pre-release",
-                },
-            },
+            releaseSnapshotArgs(
+                args.instance.identifier,
+                args.dbIdentifier,
+                args.version,
+                args.tags,
+            ),
+            // Kept in AWS after its version leaves the program: it is the way back.
             { parent: this, retainOnDelete: true },
         );
         this.registerOutputs({ snapshotId: this.snapshotId });
