@@ -192,6 +192,8 @@ interface RuleContext {
         redis: string;
         cloudwatch: string;
     };
+    /** Requests per second by `by` over the rate window. */
+    readonly requestRate: (by: string) => string;
     /** 5xx ratio by `by`; a colour with requests but no 5xx series yet counts as 0, not absent. */
     readonly errorRatio: (by: string, window: string) => string;
     /** The q-quantile of request durations over the rate window, by `by`. */
@@ -231,6 +233,7 @@ function ruleContext(input: AlertRulesInput): RuleContext {
             redis: `job="${input.redisJob ?? "redis-exporter"}",namespace="${ns}"`,
             cloudwatch: `job="${input.cloudwatchJob ?? CLOUDWATCH_EXPORTER}",namespace="${ns}"`,
         },
+        requestRate: (by) => http.requestRate(by, w),
         errorRatio: (by, window) => http.errorRatio(by, window),
         quantile: (q, by) => http.quantile(q, by, w),
     };
@@ -449,7 +452,7 @@ function sloRules(ctx: RuleContext): Rule[] {
 // the PrometheusRule untouched (a traffic change touches only routing and replicas). It can only
 // fire during a shift: a colour without traffic has no ratio (0/0), so there is nothing to beat.
 function canaryRules(ctx: RuleContext): Rule[] {
-    const { w, m } = ctx;
+    const { w } = ctx;
     const app = ctx.sel.app;
     const byColor = BY_COLOR;
     const records = colorRecords(w);
@@ -477,13 +480,7 @@ function canaryRules(ctx: RuleContext): Rule[] {
     const remedy =
         "Shift traffic away from {{ $labels.color }}: if it is the canary, set release:traffic.canaryWeight to 0.";
     return [
-        {
-            record: colorRate,
-            expr: httpQueries(
-                { ...m, httpStatusLabel: ctx.cfg.metrics.httpStatusLabel },
-                app,
-            ).requestRate(byColor, w),
-        },
+        { record: colorRate, expr: ctx.requestRate(byColor) },
         { record: colorErrors, expr: ctx.errorRatio(byColor, w) },
         { record: colorP95, expr: ctx.quantile(0.95, byColor) },
         alert(ctx, "CanaryWorseThanStableErrors", c.errorSeverity, {
@@ -516,6 +513,20 @@ function extraRules(ctx: RuleContext): AlertingRule[] {
     }));
 }
 
+// Each backed-up database's staleness alert, with the stack's team, links and metric names.
+function backupRules(ctx: RuleContext): AlertingRule[] {
+    const { input, cfg, m } = ctx;
+    return (input.backups ?? []).map((b) =>
+        backupAlertRule({
+            ...b,
+            namespace: input.namespace,
+            team: cfg.team,
+            runbookBaseUrl: cfg.runbookBaseUrl,
+            metrics: { lastSuccess: m.cronJobLastSuccess, created: m.cronJobCreated },
+        }),
+    );
+}
+
 /** The rule groups for one app: recording rules first in each group (rules in a group run in order). */
 export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
     const ctx = ruleContext(input);
@@ -529,31 +540,16 @@ export function buildRuleGroups(input: AlertRulesInput): RuleGroup[] {
         ...(stores.database ? [...databaseRules(ctx), ...storageRules(ctx)] : []),
         ...(stores.cache ? cacheRules(ctx) : []),
     ];
+    // A group without rules is left out rather than rendered empty.
+    const optional = (suffix: string, rules: Rule[]) =>
+        rules.length > 0 ? [group(suffix, rules)] : [];
     return [
         group("slo", sloRules(ctx)),
         group("canary", canaryRules(ctx)),
         group("app", [...requestRules(ctx), ...podRules(ctx)]),
-        ...(data.length > 0 ? [group("data", data)] : []),
-        ...(input.monitoring.extraAlerts.length > 0 ? [group("extra", extraRules(ctx))] : []),
-        ...(input.backups?.length
-            ? [
-                  group(
-                      "backups",
-                      input.backups.map((b) =>
-                          backupAlertRule({
-                              ...b,
-                              namespace: input.namespace,
-                              team: input.monitoring.team,
-                              runbookBaseUrl: input.monitoring.runbookBaseUrl,
-                              metrics: {
-                                  lastSuccess: ctx.m.cronJobLastSuccess,
-                                  created: ctx.m.cronJobCreated,
-                              },
-                          }),
-                      ),
-                  ),
-              ]
-            : []),
+        ...optional("data", data),
+        ...optional("extra", extraRules(ctx)),
+        ...optional("backups", backupRules(ctx)),
     ];
 }
 
