@@ -200,6 +200,7 @@ describe("promtool unit tests of the examples' own alerts (test/alerts/examples)
 
         // A system may have several stacks (Architect's two regions): each stack's rules are
         // written where its system's tests read them, then tested, one stack after the other.
+        const unitRuns = new Map<string, ReturnType<typeof promtool>>();
         for (const stack of EXAMPLE_STACKS) {
             it(`${stack}: promtool checks its rules and passes its system's unit tests`, async () => {
                 const system = systemOf(stack);
@@ -210,7 +211,12 @@ describe("promtool unit tests of the examples' own alerts (test/alerts/examples)
                 const check = promtool(["check", "rules", full]);
                 assert.equal(check.status, 0, check.output);
                 const files = filesOf(system);
-                const r = promtool(["test", "rules", ...files]);
+                // Architect's regions render the same extra rules (bar the header comment naming
+                // the stack): its tests run once for both.
+                const rules = fs.readFileSync(path.join(dir, EXTRA_RULES_FILE), "utf8");
+                const key = JSON.stringify([files, rules.replace(/^#.*\n/gm, "")]);
+                let r = unitRuns.get(key);
+                if (!r) unitRuns.set(key, (r = promtool(["test", "rules", ...files])));
                 assert.equal(r.status, 0, r.output);
                 assert.equal(r.output.match(/SUCCESS/g)?.length, files.length, r.output);
             });
