@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import {
     CLOUDWATCH_EXPORTER,
-    CLOUDWATCH_EXPORTER_IMAGE,
-    CLOUDWATCH_EXPORTER_PORT,
+    cloudwatchExporterConfigMap,
+    cloudwatchExporterDeployment,
+    cloudwatchExporterLabels,
+    cloudwatchExporterService,
     cloudwatchExporterStatements,
     yaceConfig,
     type StoreTags,
 } from "../../decisions/cloudwatchExporter";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "../../decisions/podSecurity";
 import { PodIdentity } from "../identity/podIdentity";
 
 export interface CloudWatchExporterArgs {
@@ -32,10 +32,6 @@ export interface CloudWatchExporterArgs {
     /** Tags on the IAM role; default none. */
     readonly tags?: Record<string, string>;
 }
-
-/** YACE's image runs as a non-root user; any UID works, nobody keeps it in line with the others. */
-const EXPORTER_UID = 65534;
-const CONFIG_DIR = "/etc/yace";
 
 /**
  * The CloudWatch exporter (YACE): its own pod identity (an IAM role that only its ServiceAccount
@@ -65,12 +61,6 @@ export class CloudWatchExporter extends pulumi.ComponentResource {
         });
         if (!config) throw new Error("CloudWatchExporter needs a database or a cache to export");
         const configText = JSON.stringify(config, null, 2);
-        const selector = { "app.kubernetes.io/name": CLOUDWATCH_EXPORTER };
-        const labels = {
-            ...selector,
-            "app.kubernetes.io/part-of": args.appName,
-            "app.kubernetes.io/managed-by": "pulumi",
-        };
 
         this.identity = new PodIdentity(
             `${name}-identity`,
@@ -79,112 +69,31 @@ export class CloudWatchExporter extends pulumi.ComponentResource {
                 serviceAccountName: CLOUDWATCH_EXPORTER,
                 oidcProviderArn: args.oidcProviderArn,
                 statements: cloudwatchExporterStatements(args.region),
-                labels,
+                labels: cloudwatchExporterLabels(args.appName).labels,
                 tags: args.tags,
             },
             { parent: this, dependsOn },
         );
-
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            {
-                metadata: {
-                    name: `${CLOUDWATCH_EXPORTER}-config`,
-                    namespace: args.namespace,
-                    labels,
-                },
-                data: { "config.yml": configText },
-            },
+            cloudwatchExporterConfigMap(args.namespace, args.appName, configText),
             { parent: this, dependsOn },
         );
-
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            {
-                metadata: { name: CLOUDWATCH_EXPORTER, namespace: args.namespace, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: {
-                            labels,
-                            // YACE reads its config once: a new config must roll the pod.
-                            annotations: {
-                                "checksum/config": createHash("sha256")
-                                    .update(configText)
-                                    .digest("hex"),
-                            },
-                        },
-                        spec: {
-                            serviceAccountName: this.identity.serviceAccountName,
-                            // The EKS webhook projects the web-identity token on its own volume.
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPodSecurity(EXPORTER_UID, {
-                                fsGroup: false,
-                            }),
-                            containers: [
-                                {
-                                    name: CLOUDWATCH_EXPORTER,
-                                    image: args.image ?? CLOUDWATCH_EXPORTER_IMAGE,
-                                    imagePullPolicy: "IfNotPresent",
-                                    args: [
-                                        `--config.file=${CONFIG_DIR}/config.yml`,
-                                        `--listen-address=:${CLOUDWATCH_EXPORTER_PORT}`,
-                                        // CloudWatch publishes these every minute; polling faster buys nothing.
-                                        "--scraping-interval=60",
-                                    ],
-                                    ports: [
-                                        {
-                                            name: "metrics",
-                                            containerPort: CLOUDWATCH_EXPORTER_PORT,
-                                        },
-                                    ],
-                                    volumeMounts: [
-                                        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                                    ],
-                                    resources: {
-                                        requests: { cpu: "25m", memory: "64Mi" },
-                                        limits: { cpu: "200m", memory: "192Mi" },
-                                    },
-                                    livenessProbe: {
-                                        httpGet: { path: "/healthz", port: "metrics" },
-                                        periodSeconds: 20,
-                                    },
-                                    readinessProbe: {
-                                        httpGet: { path: "/healthz", port: "metrics" },
-                                        periodSeconds: 10,
-                                    },
-                                    securityContext: restrictedContainerSecurity(),
-                                },
-                            ],
-                            volumes: [
-                                {
-                                    name: "config",
-                                    configMap: {
-                                        name: configMap.metadata.name,
-                                        defaultMode: 0o444,
-                                    },
-                                },
-                            ],
-                        },
-                    },
-                },
-            },
+            cloudwatchExporterDeployment({
+                namespace: args.namespace,
+                appName: args.appName,
+                configText,
+                serviceAccountName: this.identity.serviceAccountName,
+                configMapName: configMap.metadata.name,
+                image: args.image,
+            }),
             { parent: this, dependsOn: [this.identity, configMap] },
         );
-
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
-            {
-                metadata: { name: CLOUDWATCH_EXPORTER, namespace: args.namespace, labels },
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [
-                        { name: "metrics", port: CLOUDWATCH_EXPORTER_PORT, targetPort: "metrics" },
-                    ],
-                },
-            },
+            cloudwatchExporterService(args.namespace, args.appName),
             { parent: this, dependsOn },
         );
 

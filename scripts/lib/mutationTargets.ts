@@ -92,6 +92,11 @@ export const TESTS_FOR: readonly MutationTarget[] = [
     },
     { files: /^decisions\/dashboard\.ts$/, tests: ["test/dashboard.decisions.test.ts"] },
     {
+        files: /^decisions\/metricsExporters\.ts$/,
+        tests: ["test/metricsExporters.decisions.test.ts"],
+    },
+    { files: /^decisions\/monitors\.ts$/, tests: ["test/monitors.decisions.test.ts"] },
+    {
         files: /^decisions\/changeWindow\.ts$/,
         tests: ["test/changeWindow.test.ts", "test/changeWindow.edges.test.ts"],
     },
