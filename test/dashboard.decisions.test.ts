@@ -4,8 +4,13 @@
 // windows, metric renames), and where Grafana draws them.
 import * as assert from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
-import { isScalable, parseStackConfig, resolveWorkloads, type StackConfig } from "../config";
-import { buildRuleGroups, type AlertRulesInput, type DataStores } from "../decisions/alertRules";
+import { parseStackConfig, resolveWorkloads, type StackConfig } from "../config";
+import {
+    alertRulesInput,
+    buildRuleGroups,
+    type AlertRulesInput,
+    type DataStores,
+} from "../decisions/alertRules";
 import {
     appPanels,
     buildDashboard,
@@ -47,18 +52,11 @@ function stack(edit: (raw: Raw) => void = () => undefined): StackConfig {
     return parseStackConfig(raw);
 }
 
-/** The rules' input as index.ts derives it from the parsed config. */
+/** The rules' input as index.ts derives it from the parsed config, with the stores under test. */
 function inputOf(cfg: StackConfig, stores: DataStores = { database: true, cache: true }) {
-    const workloads = resolveWorkloads(cfg);
-    const web = workloads.filter((w) => w.kind === "web");
-    return {
-        appName: (web[0] ?? workloads[0]).name,
-        webJobs: web.map((w) => w.name),
-        podOwners: workloads.filter(isScalable).map((w) => w.name),
-        namespace: cfg.app.namespace,
-        monitoring: cfg.monitoring!,
-        stores,
-    } satisfies AlertRulesInput;
+    const input = alertRulesInput(cfg, resolveWorkloads(cfg));
+    assert.ok(input, "the stack has release:monitoring");
+    return { ...input, stores } satisfies AlertRulesInput;
 }
 
 const titles = (panels: readonly { title: string }[]) => panels.map((p) => p.title);
