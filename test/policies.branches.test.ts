@@ -2045,3 +2045,46 @@ describe("policy branches: workload kinds, secret names and defaults", () => {
         assert.equal(enforcementLevelOf(p, {}, "advisory"), "mandatory");
     });
 });
+
+describe("policy branches: no-plaintext-credentials, every path", () => {
+    const q = sec.noPlaintextCredentials;
+    const configMap = (data: Props, name = "settings") =>
+        planned("kubernetes:core/v1:ConfigMap", name, {
+            kind: "ConfigMap",
+            metadata: { name, namespace: "ns" },
+            data,
+        });
+
+    it("is not applicable to a stack of Secrets only", async () => {
+        const secret = planned("kubernetes:core/v1:Secret", "s", {
+            metadata: { name: "s" },
+            stringData: { DATABASE_URL: "postgresql://app:hunter2@db:5432/app" },
+        });
+        assert.deepEqual(await notApplicable(q, [secret]), [
+            "no resource outside Kubernetes Secrets",
+        ]);
+    });
+
+    it("matches credential shapes whatever their case, on resources with or without metadata", async () => {
+        const hook = "HTTPS://HOOKS.SLACK.COM/services/T0/B0/x";
+        const bare = planned("aws:ssm/parameter:Parameter", "hook", { value: hook, tags: null });
+        assert.deepEqual(await messages(q, [bare]), [
+            "Parameter hook value must not hold a credential in plain text (a URL with a password or a webhook URL): put it in a Secret and reference it",
+        ]);
+    });
+
+    it("reads credential-named keys in a ConfigMap's data only, skipping empty and secret values", async () => {
+        assert.deepEqual(
+            await messages(q, [configMap({ password: "", token: SECRET_MARKER })]),
+            [],
+        );
+        assert.deepEqual(await messages(q, [configMap({ password: "hunter2" })]), [
+            "ConfigMap settings data.password must not hold a credential in plain text: put it in a Secret and reference it",
+        ]);
+        const other = planned("aws:ssm/parameter:Parameter", "p", {
+            name: "p",
+            data: { password: "hunter2" },
+        });
+        assert.deepEqual(await messages(q, [other]), []);
+    });
+});
