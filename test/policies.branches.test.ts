@@ -9,7 +9,7 @@ import * as db from "../policies/database";
 import * as k8s from "../policies/kubernetes";
 import * as mon from "../policies/monitoring";
 import * as net from "../policies/network";
-import { policies } from "../policies/policies";
+import { DEFAULT_ENFORCEMENT, PACK_NAME, policies } from "../policies/policies";
 import * as rel from "../policies/release";
 import * as sec from "../policies/secrets";
 import {
@@ -2086,5 +2086,21 @@ describe("policy branches: no-plaintext-credentials, every path", () => {
             data: { password: "hunter2" },
         });
         assert.deepEqual(await messages(q, [other]), []);
+    });
+});
+
+describe("policy branches: the pack's name, level and app alerts", () => {
+    it("is named as its package, and is mandatory unless a stage's config says otherwise", () => {
+        assert.equal(PACK_NAME, require("../policies/package.json").name);
+        assert.equal(DEFAULT_ENFORCEMENT, "mandatory");
+        assert.equal(enforcementLevelOf(k8s.imagePinned(), {}), "mandatory");
+    });
+
+    it("requires no store alert of a stack without stores", () => {
+        for (const a of [...mon.DEFAULT_DATABASE_ALERTS, ...mon.DEFAULT_CACHE_ALERTS]) {
+            assert.ok(!mon.DEFAULT_APP_ALERTS.includes(a), a);
+            assert.ok(mon.DEFAULT_REQUIRED_ALERTS.includes(a), a);
+        }
+        assert.ok(mon.DEFAULT_APP_ALERTS.includes("HighErrorRate"));
     });
 });

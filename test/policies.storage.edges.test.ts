@@ -141,6 +141,13 @@ describe("s3-bucket-encrypted, every branch", () => {
         assert.deepEqual(await messages(policy, g), []);
     });
 
+    it("accepts each algorithm S3 offers: aws:kms, aws:kms:dsse and AES256", async () => {
+        for (const sseAlgorithm of ["aws:kms", "aws:kms:dsse", "AES256"]) {
+            const g = rules([{ applyServerSideEncryptionByDefault: { sseAlgorithm } }]);
+            assert.deepEqual(await messages(policy, g), [], sseAlgorithm);
+        }
+    });
+
     it("reports rules without a default algorithm, an unknown one, or no rules", async () => {
         for (const r of [
             [{ bucketKeyEnabled: true }],
