@@ -1,6 +1,11 @@
 import * as assert from "assert";
 import { imagePinProblem, imageVersion } from "../config/rules";
-import { colorCapacity, replicasForShare, trafficSplit } from "../decisions/capacity";
+import {
+    colorCapacity,
+    replicasForShare,
+    trafficSplit,
+    workloadWeight,
+} from "../decisions/capacity";
 
 describe("capacity maths", () => {
     describe("trafficSplit", () => {
@@ -80,6 +85,23 @@ describe("capacity maths", () => {
                 const stable = colorCapacity({ ...base, weight: 100 - w }).replicas;
                 assert.ok(canary + stable >= base.baselineReplicas, `weight ${w}`);
             }
+        });
+    });
+
+    describe("workloadWeight", () => {
+        it("sizes tcp colours by stability, web and worker colours by weight", () => {
+            const split = trafficSplit("blue", 20);
+            assert.strictEqual(workloadWeight("tcp", split, "blue"), 100);
+            assert.strictEqual(workloadWeight("tcp", split, "green"), 0);
+            assert.strictEqual(workloadWeight("worker", split, "green"), 20);
+            assert.strictEqual(workloadWeight("web", split, "blue"), 80);
+        });
+
+        it("gives a tcp workload to whichever colour is stable, whatever the canary's weight", () => {
+            const split = trafficSplit("green", 100);
+            assert.strictEqual(workloadWeight("tcp", split, "green"), 100);
+            assert.strictEqual(workloadWeight("tcp", split, "blue"), 0);
+            assert.strictEqual(workloadWeight("web", split, "blue"), 100);
         });
     });
 

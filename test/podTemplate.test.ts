@@ -2,7 +2,6 @@
 // hardening) and the per-kind objects (Deployment, Services, HPA, PDB, CronJob, NLB Service).
 import * as assert from "assert";
 import { parseStackConfig, resolveWorkloads, type Workload } from "../config";
-import { trafficSplit, workloadWeight } from "../decisions/capacity";
 import { dataEnv, plainEnv, podTemplate, type PodInputs } from "../decisions/podTemplate";
 import {
     colorServiceObject,
@@ -269,8 +268,6 @@ describe("workload pod template (pure)", () => {
 });
 
 describe("workload objects per kind (pure)", () => {
-    const split = trafficSplit("blue", 20);
-
     it("keeps the version out of every selector (selectors are immutable)", () => {
         const i = pod(workload({ kind: "web" }));
         const d = deploymentObject(i, 2);
@@ -318,13 +315,6 @@ describe("workload objects per kind (pure)", () => {
         assert.notDeepStrictEqual(a, b);
         assert.deepStrictEqual(restBlue, restGreen);
         assert.deepStrictEqual(blue.metadata, green.metadata);
-    });
-
-    it("sizes tcp colours by stability, web and worker colours by weight", () => {
-        assert.strictEqual(workloadWeight("tcp", split, "blue"), 100);
-        assert.strictEqual(workloadWeight("tcp", split, "green"), 0);
-        assert.strictEqual(workloadWeight("worker", split, "green"), 20);
-        assert.strictEqual(workloadWeight("web", split, "blue"), 80);
     });
 
     it("runs only the stable colour's CronJob, never overlapping, with a history limit and a deadline", () => {
