@@ -132,11 +132,11 @@ const pct = (x: number) => `${x.toFixed(1)} %`;
 
 function printTable(rows: FileScore[]) {
     const w = Math.max(...rows.map((r) => r.file.length), 4);
-    const head = ["killed", "timeout", "survived", "no cov", "ignored", "score"];
+    const head = ["killed", "timeout", "survived", "no cov", "ignored", "errors", "score"];
     console.log(`${"file".padEnd(w)}  ${head.map((h) => h.padStart(8)).join(" ")}`);
     for (const r of rows) {
-        const cells = [r.killed, r.timeout, r.survived, r.noCoverage, r.ignored].map((n) =>
-            String(n).padStart(8),
+        const cells = [r.killed, r.timeout, r.survived, r.noCoverage, r.ignored, r.errors].map(
+            (n) => String(n).padStart(8),
         );
         const flag = mustReachFloor(r.file) && r.score < SCORE_FLOOR ? "  < floor" : "";
         console.log(`${r.file.padEnd(w)}  ${cells.join(" ")} ${pct(r.score).padStart(8)}${flag}`);
