@@ -6,7 +6,14 @@
 import { ConfigError } from "../config";
 import { promDuration } from "../config/monitoring";
 import { formatTable } from "../decisions/analysis";
-import { analysisInputFor, analyze, parsedConfig, UsageError, type Analysis } from "./lib/analysis";
+import {
+    analysisInputFor,
+    analyze,
+    eachArg,
+    parsedConfig,
+    UsageError,
+    type Analysis,
+} from "./lib/analysis";
 import { runPreflight } from "./lib/preflight";
 import { prometheusClient, PrometheusError } from "./lib/prometheus";
 import { loadStackInput, StackFileError } from "./lib/stackFile";
@@ -39,21 +46,14 @@ export interface AnalyzeArgs {
 /** Parses the flags; throws UsageError naming the problem. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     const out: Partial<AnalyzeArgs> = { json: false, preflight: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--"))
-                throw new UsageError(`${a} needs a value\n${USAGE}`);
-            return v;
-        };
+    eachArg(argv, USAGE, (a, value) => {
         if (a === "--prometheus") out.prometheus = value();
         else if (a === "--window") out.window = value();
         else if (a === "--json") out.json = true;
         else if (a === "--preflight") out.preflight = true;
         else if (!a.startsWith("--") && out.stack === undefined) out.stack = a;
         else throw new UsageError(`unknown argument ${a}\n${USAGE}`);
-    }
+    });
     if (!out.stack) throw new UsageError(USAGE);
     out.prometheus ??= process.env.PROMETHEUS_URL;
     if (!out.prometheus) {

@@ -6,7 +6,7 @@
 // unreachable (nothing changed), 5 outside the change window, 6 capacity preflight refused.
 import { ConfigError } from "../config";
 import { durationSeconds, promDuration } from "../config/monitoring";
-import { UsageError } from "./lib/analysis";
+import { eachArg, UsageError } from "./lib/analysis";
 import { AutomationExecutor, OfflineExecutor } from "./lib/executors";
 import { webhookNotifier } from "./lib/notify";
 import { runPreflight } from "./lib/preflight";
@@ -31,14 +31,7 @@ export interface ReleaseArgs {
 export function parseReleaseArgs(argv: string[]): ReleaseArgs {
     const out: Partial<ReleaseArgs> = { dryRun: false, offline: false, preflight: true };
     let interval = "1m";
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--"))
-                throw new UsageError(`${a} needs a value\n${USAGE}`);
-            return v;
-        };
+    eachArg(argv, USAGE, (a, value) => {
         if (a === "--prometheus") out.prometheus = value();
         else if (a === "--dry-run") out.dryRun = true;
         else if (a === "--offline") out.offline = true;
@@ -47,7 +40,7 @@ export function parseReleaseArgs(argv: string[]): ReleaseArgs {
         else if (a === "--window") out.window = value();
         else if (!a.startsWith("--") && out.stack === undefined) out.stack = a;
         else throw new UsageError(`unknown argument ${a}\n${USAGE}`);
-    }
+    });
     if (!out.stack) throw new UsageError(USAGE);
     for (const [flag, v] of [
         ["--interval", interval],

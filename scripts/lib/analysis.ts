@@ -30,6 +30,27 @@ export interface Analysis {
 /** Usage or config problems that stop a command before it asks anything (exit 2). */
 export class UsageError extends Error {}
 
+/**
+ * Walks a command line: `visit` sees each argument with a `value()` that takes the next one as
+ * the flag's value, refusing a missing value or another flag in its place.
+ */
+export function eachArg(
+    argv: readonly string[],
+    usage: string,
+    visit: (arg: string, value: () => string) => void,
+): void {
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        visit(a, () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) {
+                throw new UsageError(`${a} needs a value\n${usage}`);
+            }
+            return v;
+        });
+    }
+}
+
 /** The stack file's `release:*` config, parsed as `pulumi up` would. */
 export function parsedConfig(input: StackInput): StackConfig {
     const prefix = `${input.project}:`;
