@@ -1293,6 +1293,36 @@ describe("policy pack: stack policies", () => {
         assert.deepEqual(f.messages, []);
     });
 
+    it("rds-release-snapshot: judges each route by the versions it sends traffic to", async () => {
+        // Two routes in one stack: the main one sends everything to blue (v1) and waits for v1's
+        // snapshot; a second one sends everything to green (v2) and waits for v2's.
+        const snap = (v: string) => `aws:rds/snapshot:Snapshot::snap-${v}`;
+        const main = route({ blue: 100 }, [snap("v1")]);
+        const admin = route({ green: 100 }, [snap("v2")]);
+        const graph = [
+            ...releaseGraph().filter((r) => r.type !== TYPES.httpRoute),
+            main,
+            {
+                ...admin,
+                name: "route-admin",
+                inputs: { ...admin.inputs, metadata: { name: "admin", namespace: ns } },
+            },
+        ];
+        assert.deepEqual((await checkStack(db.releaseSnapshot, graph, {})).messages, []);
+        // The second route waiting for the wrong snapshot is reported on its own name.
+        const wrong = graph.map((r) =>
+            r.name === "route-admin"
+                ? { ...r, options: { ...r.options, dependsOn: [snap("v1")] } }
+                : r,
+        );
+        const f = await checkStack(db.releaseSnapshot, wrong, {});
+        assert.equal(f.messages.length, 1, JSON.stringify(f.messages));
+        assert.ok(
+            f.messages[0].startsWith("HTTPRoute admin sends traffic to version v2"),
+            f.messages[0],
+        );
+    });
+
     it("the nginx canary weight must be a whole percentage", async () => {
         const ingress = (name: string, ann: Record<string, string>, svc: string) =>
             planned(TYPES.ingress, name, {
