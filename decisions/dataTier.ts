@@ -12,6 +12,7 @@ import {
     slug,
     type ReleaseVersion,
 } from "./dataNaming";
+import type { ExporterTarget, ExportersInput } from "./metricsExporters";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** Prod stores are protected and change in their maintenance window; others change at once. */
@@ -77,17 +78,10 @@ export function datastoreSecretData<V>(
     return data;
 }
 
-/** One PostgreSQL endpoint the exporter scrapes, by the Secret key holding its URL. */
-export interface PostgresTarget {
-    readonly name: string;
-    readonly role: "primary" | "replica";
-    readonly secretKey: string;
-}
-
 /** The active primary and each of its replicas, each by its own URL in the datastore Secret. */
 export function postgresTargets(
     db: Pick<DatabaseEndpoints<unknown>, "activeIdentifier" | "activeReplicaIdentifiers">,
-): PostgresTarget[] {
+): ExporterTarget[] {
     return [
         { name: db.activeIdentifier, role: "primary", secretKey: DATASTORE_KEYS.databaseUrl },
         ...db.activeReplicaIdentifiers.map((name, i) => ({
@@ -102,8 +96,8 @@ export function postgresTargets(
 export function exporterSources(
     database: DatabaseConfig | undefined,
     cache: CacheConfig | undefined,
-    targets: PostgresTarget[],
-) {
+    targets: ExporterTarget[],
+): ExportersInput {
     return {
         postgres: database && { image: database.exporterImage, targets },
         redis: cache && { image: cache.exporterImage, secretKey: DATASTORE_KEYS.redisUrl },
